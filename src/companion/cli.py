@@ -1,0 +1,184 @@
+"""Command line of the companion book: ``python -m companion`` (or the ``companion`` script).
+
+    companion list                          notebooks, their parameters and measured run times
+    companion run NAME [NAME ...] [--profile ci|paper] [-p name=value ...] [--jobs N]
+    companion build [--profile ci|paper] [--jobs N] [--skip-run]
+    companion scorecard                     regenerate book/scorecard.md from the records
+    companion data status | prepare [NAME ...] [--network]
+
+Bad input (an unknown notebook, profile or parameter, a value of the wrong type or out of
+range) exits with status 2 before any computation, listing what is valid. A failing notebook
+exits with status 1, naming the notebook and cell, and keeps the executed notebook.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+
+from . import catalogue, pipeline, scorecard
+
+
+def _parser() -> argparse.ArgumentParser:
+    notebooks = ", ".join(catalogue.NOTEBOOKS)
+    p = argparse.ArgumentParser(
+        prog="python -m companion",
+        description="Execute and build the robustness-limits companion book.",
+        epilog=f"Profiles: " + "; ".join(f"{k}: {v}" for k, v in catalogue.PROFILE_HELP.items())
+        + f". Notebooks: {notebooks}.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the notebooks, their parameters and measured run times")
+
+    def add_run_options(sp):
+        sp.add_argument("--profile", default="ci", help="ci (default) or paper")
+        sp.add_argument("--jobs", type=int, default=1,
+                        help="notebooks to run in parallel (default 1; 2 uses both cores)")
+
+    r = sub.add_parser("run", help="execute one or more notebooks with papermill")
+    r.add_argument("names", nargs="+", metavar="NAME", help=f"notebook names ({notebooks})")
+    add_run_options(r)
+    r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter (repeatable), e.g. -p n_mc=1000 -p seed=3")
+
+    b = sub.add_parser("build", help="execute every notebook, write the scorecard, build the HTML book")
+    add_run_options(b)
+    b.add_argument("--skip-run", action="store_true",
+                   help="reuse the executed notebooks already in book/notebooks")
+
+    sub.add_parser("scorecard", help="regenerate book/scorecard.md from _build/records")
+
+    d = sub.add_parser("data", help="offline data: status, prepare")
+    dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    dsub.add_parser("status", help="what is in the data cache, and how to fetch what is not")
+    dp = dsub.add_parser("prepare", help="prepare datasets in the cache (offline ones by default)")
+    dp.add_argument("names", nargs="*", metavar="NAME", help="datasets (default: every offline one)")
+    dp.add_argument("--network", action="store_true",
+                    help="also download the datasets that need a network (checksummed)")
+    return p
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise catalogue.CatalogueError(f"-p {item!r}: expected NAME=VALUE, e.g. -p n_mc=1000")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value
+    return out
+
+
+def _check_overrides(names: list[str], profile: str, overrides: dict[str, str]) -> None:
+    """Every override must belong to at least one selected notebook and parse for each that has it."""
+    catalogue.check_profile(profile)
+    specs = [catalogue.get(n) for n in names]
+    for key in overrides:
+        if key == "profile":
+            raise catalogue.CatalogueError("set the profile with --profile, not -p profile=...")
+        owners = [s for s in specs if key == "seed" or any(p.name == key for p in s.params)]
+        if not owners:
+            valid = sorted({"seed"} | {p.name for s in specs for p in s.params})
+            raise catalogue.CatalogueError(
+                f"parameter {key!r} belongs to none of the selected notebooks "
+                f"({', '.join(names)}); valid parameters: {valid}"
+            )
+        for s in owners:
+            catalogue.resolve(s.name, profile, {key: overrides[key]})
+
+
+def cmd_list() -> int:
+    paths = pipeline.Paths(pipeline.repo_root())
+    measured = pipeline.read_runtimes(paths.runtimes)
+    reference = pipeline.read_runtimes(paths.reference_runtimes)
+    print(f"{'notebook':28s} {'paper':16s} {'ci (s)':>8s} {'paper (s)':>10s}  title")
+    for spec in catalogue.NOTEBOOKS.values():
+        times = []
+        for prof in catalogue.PROFILES:
+            t = measured.get(spec.name, {}).get(prof)
+            ref = reference.get(spec.name, {}).get(prof)
+            times.append(f"{t:.1f}" if t is not None else (f"~{ref:.0f}" if ref is not None else "-"))
+        print(f"{spec.name:28s} {spec.paper:16s} {times[0]:>8s} {times[1]:>10s}  {spec.title}")
+        for prm in (catalogue.SEED, *spec.params):
+            print(f"{'':30s}- {prm.describe()}")
+    print("\nRun times: measured in this checkout (_build/runtimes.json); '~' marks the reference "
+          "times in notebooks/runtimes.json; '-' not measured.")
+    print("Profiles: " + "; ".join(f"{k}: {v}" for k, v in catalogue.PROFILE_HELP.items()))
+    return 0
+
+
+def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
+    catalogue.check_profile(profile)
+    paths = pipeline.Paths(pipeline.repo_root())
+    t0 = time.perf_counter()
+    if not skip_run:
+        if paths.records.exists():
+            shutil.rmtree(paths.records)
+        pipeline.run_many(list(catalogue.NOTEBOOKS), profile, jobs=jobs, paths=paths)
+    t_run = time.perf_counter() - t0
+    n = scorecard.write(paths.records, paths.root / "book" / "scorecard.md")
+    print(f"scorecard: {n} claims -> book/scorecard.md")
+    html = paths.build / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    cmd = [sys.executable, "-m", "jupyter_book.cli.main", "build", "book", "--config", "_config.yml",
+           "-W", "--keep-going"]
+    print("$", " ".join(cmd[2:]).replace("jupyter_book.cli.main", "jupyter-book"), flush=True)
+    t1 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=paths.root)
+    if proc.returncode != 0:
+        print(f"jupyter-book build failed (exit {proc.returncode}); see the warnings above",
+              file=sys.stderr)
+        return 1
+    print(f"notebooks: {t_run:.0f} s, jupyter-book: {time.perf_counter() - t1:.0f} s; "
+          f"book in {html}/index.html")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from . import data
+
+    if args.data_command == "status":
+        print(data.status_report())
+        return 0
+    data.prepare(args.names or None, network=args.network)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "run":
+            overrides = _parse_params(args.param)
+            for name in args.names:
+                catalogue.get(name)
+            _check_overrides(args.names, args.profile, overrides)
+            if args.jobs < 1:
+                raise catalogue.CatalogueError(f"--jobs {args.jobs}: must be at least 1")
+            pipeline.run_many(args.names, args.profile, overrides, jobs=args.jobs)
+            return 0
+        if args.command == "build":
+            if args.jobs < 1:
+                raise catalogue.CatalogueError(f"--jobs {args.jobs}: must be at least 1")
+            return cmd_build(args.profile, args.jobs, args.skip_run)
+        if args.command == "scorecard":
+            paths = pipeline.Paths(pipeline.repo_root())
+            n = scorecard.write(paths.records, paths.root / "book" / "scorecard.md")
+            print(f"scorecard: {n} claims -> book/scorecard.md")
+            return 0
+        if args.command == "data":
+            return cmd_data(args)
+    except catalogue.CatalogueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except pipeline.NotebookFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,153 @@
+"""The command line and the notebook pipeline: injected parameters, bad input, failing cells."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from companion import catalogue, cli, pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FIXTURE = textwrap.dedent('''\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      name: python3
+      display_name: Python 3
+      language: python
+    ---
+
+    # Fixture
+
+    ```{code-cell} ipython3
+    :tags: [parameters]
+    profile = "ci"
+    seed = 0
+    n = None
+    fail = None
+    ```
+
+    ```{code-cell} ipython3
+    from companion.records import Session
+    rec = Session("fixture-nb", profile, seed)
+    assert isinstance(n, int), n
+    rec.check("fixture.n", "test", "the injected n", 7, n, compare="abs", tol=0, reason="fixture")
+    ```
+
+    ```{code-cell} ipython3
+    if fail:
+        raise RuntimeError("boom on purpose")
+    ```
+
+    ```{code-cell} ipython3
+    rec.finish()
+    ```
+    ''')
+
+
+@pytest.fixture
+def fixture_repo(tmp_path, monkeypatch):
+    """A temporary repository with one registered notebook ``fixture-nb``."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "fixture.md").write_text(FIXTURE)
+    (tmp_path / "_config.yml").write_text("title: fixture\n")
+    spec = catalogue._nb(
+        "fixture-nb", "fixture.md", "Fixture", "test",
+        catalogue.Param("n", "int", 3, 1000, "a number", min=1, max=100),
+        catalogue.Param("fail", "bool", False, False, "raise in a cell"),
+    )
+    monkeypatch.setitem(catalogue.NOTEBOOKS, "fixture-nb", spec)
+    monkeypatch.setenv("COMPANION_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_injected_parameter_reaches_notebook_and_records(fixture_repo, capsys):
+    assert cli.main(["run", "fixture-nb", "-p", "n=7"]) == 0
+    executed = fixture_repo / "book" / "notebooks" / "fixture-nb.ipynb"
+    nb = json.loads(executed.read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "n = 7" in "".join(injected[0]["source"])
+    payload = json.loads((fixture_repo / "_build" / "records" / "fixture-nb.json").read_text())
+    (record,) = payload["records"]
+    assert record["ours"] == 7 and record["verdict"] == "reproduced"
+    assert payload["provenance"]["profile"] == "ci"
+    runtimes = json.loads((fixture_repo / "_build" / "runtimes.json").read_text())
+    assert runtimes["fixture-nb"]["ci"] > 0
+
+
+def test_profile_value_used_without_override(fixture_repo):
+    assert cli.main(["run", "fixture-nb", "--profile", "paper", "-p", "n=7"]) == 0
+    assert cli.main(["run", "fixture-nb"]) == 0  # n = 3 under ci
+    payload = json.loads((fixture_repo / "_build" / "records" / "fixture-nb.json").read_text())
+    assert payload["records"][0]["ours"] == 3
+    assert payload["records"][0]["verdict"] == "differs"
+
+
+def test_failing_cell_names_notebook_and_cell_and_keeps_output(fixture_repo, capsys):
+    assert cli.main(["run", "fixture-nb", "-p", "n=7", "-p", "fail=true"]) == 1
+    err = capsys.readouterr().err
+    assert "fixture-nb" in err and "code cell 4" in err and "if fail:" in err and "boom on purpose" in err
+    kept = fixture_repo / "book" / "notebooks" / "fixture-nb.ipynb"
+    assert kept.exists() and "boom on purpose" in kept.read_text()
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["run", "no-such-notebook"], "valid notebooks"),
+        (["run", "fixture-nb", "--profile", "huge"], "valid profiles: ci, paper"),
+        (["run", "fixture-nb", "-p", "n=seven"], "must be of type int"),
+        (["run", "fixture-nb", "-p", "n=1000"], "out of range"),
+        (["run", "fixture-nb", "-p", "n=2.5"], "must be of type int"),
+        (["run", "fixture-nb", "-p", "fail=maybe"], "must be of type bool"),
+        (["run", "fixture-nb", "-p", "m=3"], "valid parameters"),
+        (["run", "fixture-nb", "-p", "n"], "expected NAME=VALUE"),
+        (["run", "fixture-nb", "-p", "seed=-1"], "out of range"),
+        (["run", "fixture-nb", "--jobs", "0"], "at least 1"),
+    ],
+)
+def test_bad_input_exits_2_before_compute(fixture_repo, capsys, argv, fragment):
+    assert cli.main(argv) == 2
+    assert fragment in capsys.readouterr().err
+    assert not (fixture_repo / "book" / "notebooks").exists()  # nothing was executed
+
+
+def test_missing_parameters_cell_is_reported(fixture_repo):
+    src = fixture_repo / "notebooks" / "fixture.md"
+    src.write_text(FIXTURE.replace(":tags: [parameters]\n", ""))
+    with pytest.raises(ValueError, match="tagged 'parameters'"):
+        pipeline.load_source("fixture-nb", pipeline.Paths(fixture_repo))
+
+
+def test_list_shows_every_notebook_and_its_parameters(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name, spec in catalogue.NOTEBOOKS.items():
+        assert name in out
+        for p in spec.params:
+            assert p.name in out
+
+
+def test_module_entry_point_help():
+    proc = subprocess.run([sys.executable, "-m", "companion", "--help"], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 0
+    for word in ("list", "run", "build", "profile", "paper"):
+        assert word in proc.stdout
+
+
+def test_every_registered_notebook_has_a_source_with_parameters_cell():
+    paths = pipeline.Paths(ROOT)
+    for name, spec in catalogue.NOTEBOOKS.items():
+        nb = pipeline.load_source(name, paths)
+        params_cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        for p in ("profile", "seed", *(q.name for q in spec.params)):
+            assert f"{p} =" in params_cell.source, f"{name}: parameters cell lacks {p}"
