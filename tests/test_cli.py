@@ -151,3 +151,18 @@ def test_every_registered_notebook_has_a_source_with_parameters_cell():
         params_cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         for p in ("profile", "seed", *(q.name for q in spec.params)):
             assert f"{p} =" in params_cell.source, f"{name}: parameters cell lacks {p}"
+
+
+def test_parallel_run_of_two_notebooks(fixture_repo, monkeypatch):
+    (fixture_repo / "notebooks" / "fixture2.md").write_text(FIXTURE.replace("fixture-nb", "fixture-nb2"))
+    spec = catalogue.NOTEBOOKS["fixture-nb"]
+    monkeypatch.setitem(catalogue.NOTEBOOKS, "fixture-nb2",
+                        catalogue.NotebookSpec("fixture-nb2", "fixture2.md", "Fixture 2", "test",
+                                               spec.params))
+    # the worker processes are forked, so they see the monkeypatched catalogue entries
+    results = pipeline.run_many(["fixture-nb", "fixture-nb2"], "ci", {"n": "7"}, jobs=2,
+                                paths=pipeline.Paths(fixture_repo), echo=lambda *_: None)
+    assert sorted(r.name for r in results) == ["fixture-nb", "fixture-nb2"]
+    for name in ("fixture-nb", "fixture-nb2"):
+        payload = json.loads((fixture_repo / "_build" / "records" / f"{name}.json").read_text())
+        assert payload["records"][0]["ours"] == 7

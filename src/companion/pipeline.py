@@ -9,6 +9,7 @@ kept for diagnosis.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -202,7 +203,8 @@ def run_many(names: Iterable[str], profile: str = "ci", overrides: dict[str, Any
         outcomes = (_run_one(t) for t in tasks)
     else:
         threads = max(1, (os.cpu_count() or 2) // jobs)
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(threads,))
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(threads,),
+                                   mp_context=multiprocessing.get_context("fork"))
         futures = [pool.submit(_run_one, t) for t in tasks]
         outcomes = (f.result() for f in as_completed(futures))
     for res in outcomes:
