@@ -89,3 +89,10 @@ def test_every_param_default_is_valid_under_both_profiles():
         for prof in catalogue.PROFILES:
             for p in spec.params:
                 assert p.parse(p.default(prof), spec.name) == p.default(prof)
+
+
+def test_notebook_table_escapes_pipes():
+    s = records.Session("fawzi-theorem1", "ci", 0)
+    s.check("norm", "Remark 1", "P(r_Z/||z|| <= 1/10)", 0.7, 0.68, tol=0.05)
+    row = s.table_markdown().splitlines()[2]
+    assert "\\|\\|z\\|\\|" in row and row.count(" | ") == 5

@@ -181,4 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # data errors name the file, where it was looked for and the fix
+        from .data import DataError
+
+        if isinstance(exc, DataError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
     return 0

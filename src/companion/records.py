@@ -48,6 +48,11 @@ class Record:
     data: str
 
 
+def cell(text: Any) -> str:
+    """Text safe inside a markdown table cell (pipes escaped, one line)."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
@@ -155,8 +160,8 @@ class Session:
         for r in records if records is not None else self.records:
             verdict = r.verdict + (f": {r.reason}" if r.reason else "")
             rows.append(
-                f"| `{r.id}`: {r.claim} | {r.where} | {_fmt(r.paper)} | {_fmt(r.ours)} | "
-                f"{r.tolerance} | {verdict} |"
+                f"| `{r.id}`: {cell(r.claim)} | {cell(r.where)} | {cell(_fmt(r.paper))} | "
+                f"{cell(_fmt(r.ours))} | {cell(r.tolerance)} | {cell(verdict)} |"
             )
         return "\n".join(rows)
 

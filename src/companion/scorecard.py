@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import catalogue
 from .records import VERDICTS, _fmt, load_all
+from .records import cell as _cell
 
 PAPER_TITLES = {
     "fawzi": "Fawzi, Fawzi & Fawzi: adversarial vulnerability for any classifier",
@@ -14,10 +15,6 @@ PAPER_TITLES = {
     "richardson_weiss": "Richardson & Weiss: a Bayes-optimal view",
 }
 ICONS = {"reproduced": "✅", "differs": "⚠️", "not applicable offline": "⛔", "erratum": "📝"}
-
-
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(payloads: list[dict]) -> str:
