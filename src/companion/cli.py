@@ -123,12 +123,13 @@ def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
     html = paths.build / "html"
     if html.exists():
         shutil.rmtree(html)
-    cmd = [sys.executable, "-m", "jupyter_book.cli.main", "build", "book", "--config", "_config.yml",
-           "-W", "--keep-going"]
-    print("$", " ".join(cmd[2:]).replace("jupyter_book.cli.main", "jupyter-book"), flush=True)
+    # jupyter_book.cli.main has no __main__ guard: call its click entry point explicitly
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", "book", "--config", "_config.yml", "-W", "--keep-going"]
+    print("$ jupyter-book", " ".join(cmd[3:]), flush=True)
     t1 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=paths.root)
-    if proc.returncode != 0:
+    if proc.returncode != 0 or not (html / "index.html").exists():
         print(f"jupyter-book build failed (exit {proc.returncode}); see the warnings above",
               file=sys.stderr)
         return 1

@@ -14,7 +14,8 @@ PAPER_TITLES = {
     "ding": "Ding et al.: sensitivity of robustness to input distributions",
     "richardson_weiss": "Richardson & Weiss: a Bayes-optimal view",
 }
-ICONS = {"reproduced": "✅", "differs": "⚠️", "not applicable offline": "⛔", "erratum": "📝"}
+# plain symbols that common text fonts carry (no emoji font needed)
+ICONS = {"reproduced": "✓", "differs": "≠", "not applicable offline": "–", "erratum": "✎"}
 
 
 def render(payloads: list[dict]) -> str:
@@ -26,8 +27,8 @@ def render(payloads: list[dict]) -> str:
         "Every claim of the papers that a notebook of this book checks, with the paper's value, ours, "
         "the tolerance and the verdict. This page is generated from the reproduction records that "
         "the executed notebooks wrote; nothing on it is typed by hand. Verdicts: "
-        "✅ reproduced, ⚠️ differs (with the reason), 📝 erratum (the printed statement is "
-        "wrong; the corrected one is checked), ⛔ not applicable offline.",
+        "✓ reproduced, ≠ differs (with the reason), ✎ erratum (the printed statement is "
+        "wrong; the corrected one is checked), – not applicable offline.",
         "",
     ]
     all_records = [r for p in payloads for r in p["records"]]

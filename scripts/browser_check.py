@@ -1,0 +1,330 @@
+#!/usr/bin/env python
+"""Check the built book in a real browser: every page, image, formula and internal link, offline.
+
+    python scripts/browser_check.py [_build/html] [--screenshot DIR]
+
+The HTML folder is served on 127.0.0.1 (a free port, in a thread) and crawled with Debian's
+Chromium driven by Playwright (``/usr/bin/chromium``; ``playwright install`` is never needed).
+Pages are found by following the links from ``index.html`` and, so that nothing is missed, by
+listing every ``.html`` file on disk. For each page:
+
+* it loads with HTTP status 200, with no failed or non-200 sub-request and no JavaScript error;
+* every ``<img>`` has loaded (``naturalWidth > 0``);
+* its math is typeset: after MathJax's startup promise, every Sphinx ``.math`` element holds an
+  ``mjx-container`` and there is no ``mjx-merror``;
+* every internal link (same host) points to a file that exists, and its ``#anchor``, if any, to
+  an id that exists on the target page;
+* no request leaves 127.0.0.1: every request is routed, and any other host is aborted and reported
+  (links to other hosts are fine; they are counted, never followed).
+
+Prints a summary (pages, images, math elements, links, time) and exits with status 1 listing every
+failure, 2 if the check itself cannot run (no HTML folder, no Chromium).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+# Evaluated in the page: make lazy images load, wait for every image (bounded), report them.
+_IMAGES_JS = """async (timeoutMs) => {
+  const imgs = Array.from(document.images);
+  for (const img of imgs) { img.loading = 'eager'; }
+  const settle = img => img.complete ? Promise.resolve() : new Promise(res => {
+    img.addEventListener('load', res, {once: true});
+    img.addEventListener('error', res, {once: true});
+  });
+  await Promise.race([Promise.all(imgs.map(settle)),
+                      new Promise(res => setTimeout(res, timeoutMs))]);
+  return imgs.map(img => ({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0}));
+}"""
+
+# Evaluated in the page: wait for MathJax's initial typesetting, then count what it produced.
+_MATH_JS = """async (timeoutMs) => {
+  const mathNodes = document.querySelectorAll('.math');
+  let state = 'absent';
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    const done = await Promise.race([
+      MathJax.startup.promise.then(() => 'typeset', e => 'error: ' + e),
+      new Promise(res => setTimeout(() => res('timeout'), timeoutMs))]);
+    state = done;
+  }
+  const untypeset = Array.from(mathNodes)
+    .filter(el => !el.querySelector('mjx-container'))
+    .map(el => el.textContent.trim().slice(0, 80));
+  return {state: state, math: mathNodes.length,
+          containers: document.querySelectorAll('mjx-container').length,
+          errors: Array.from(document.querySelectorAll('mjx-merror')).map(e => e.textContent.slice(0, 80)),
+          untypeset: untypeset};
+}"""
+
+_LINKS_JS = """() => ({
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id)
+        .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.name)),
+})"""
+
+
+@dataclass
+class Report:
+    pages: int = 0
+    images: int = 0
+    math_elements: int = 0
+    mjx_containers: int = 0
+    internal_links: int = 0
+    anchors: int = 0
+    external_links: int = 0
+    requests: int = 0
+    blocked: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, page: str, message: str) -> None:
+        self.failures.append(f"{page}: {message}")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        pass
+
+
+def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
+    """Serve ``root`` on 127.0.0.1 at a free port, in a daemon thread."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def target_file(root: Path, url_path: str) -> Path:
+    """The file on disk that a URL path of the served site maps to."""
+    rel = unquote(url_path).lstrip("/")
+    path = root / rel
+    if rel == "" or path.is_dir():
+        path = path / "index.html"
+    return path
+
+
+def _meta_refresh(file: Path) -> str | None:
+    """The target of a ``<meta http-equiv="refresh">`` redirect page, else None."""
+    try:
+        text = file.read_text(errors="replace")[:4000]
+    except OSError:
+        return None
+    match = re.search(r'<meta[^>]+http-equiv=["\']refresh["\'][^>]*content=["\'][^"\']*url=([^"\']+)',
+                      text, flags=re.IGNORECASE)
+    return match.group(1).strip() if match else None
+
+
+def _http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def page_name(root: Path, url: str) -> str:
+    return unquote(urlsplit(url).path).lstrip("/") or "index.html"
+
+
+def check(root: Path, screenshot_dir: Path | None = None, timeout_s: float = 30.0,
+          chromium: str = CHROMIUM, echo=print) -> Report:
+    """Crawl the site in ``root``; return a :class:`Report` (failures listed in ``.failures``)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    report = Report()
+    server, thread = serve(root)
+    host, port = server.server_address[:2]
+    base = f"http://{host}:{port}/"
+    current = {"page": "(start)"}
+
+    def route(route_, request):
+        parts = urlsplit(request.url)
+        report.requests += 1
+        if parts.scheme in ("data", "blob") or (parts.hostname == host and parts.port == port):
+            route_.continue_()
+        else:
+            report.blocked.append(f"{current['page']}: {request.method} {request.url}")
+            route_.abort("blockedbyclient")
+
+    def on_response(response):
+        if urlsplit(response.url).hostname == host and response.status >= 400:
+            report.fail(current["page"], f"HTTP {response.status} for {response.url}")
+
+    def on_request_failed(request):
+        if urlsplit(request.url).hostname == host:
+            report.fail(current["page"], f"request failed: {request.url} ({request.failure})")
+
+    ids_by_file: dict[Path, set[str]] = {}
+    links_to_check: list[tuple[str, str]] = []  # (page, absolute url)
+    queue: deque[str] = deque([base + "index.html"])
+    seen: set[Path] = set()
+    # Every page on disk, so that nothing unlinked is missed; _static/ holds theme assets (Jinja
+    # macro fragments named *.html among them), not pages.
+    on_disk = sorted(p for p in root.rglob("*.html") if p.relative_to(root).parts[0] != "_static")
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          service_workers="block")
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("response", on_response)
+            page.on("requestfailed", on_request_failed)
+            page.on("pageerror", lambda exc: report.fail(current["page"], f"JavaScript error: {exc}"))
+            page.on("console", lambda msg: msg.type == "error" and report.fail(
+                current["page"], f"console error: {msg.text[:200]}"))
+
+            disk_iter = iter(on_disk)
+            while True:
+                if not queue:
+                    nxt = next(disk_iter, None)
+                    if nxt is None:
+                        break
+                    queue.append(base + nxt.relative_to(root).as_posix())
+                url = queue.popleft()
+                file = target_file(root, urlsplit(url).path)
+                if file in seen:
+                    continue
+                seen.add(file)
+                name = page_name(root, url)
+                current["page"] = name
+                redirect = _meta_refresh(file)
+                if redirect is not None:  # e.g. index.html -> intro.html: check, do not render
+                    report.pages += 1
+                    status = _http_status(url)
+                    if status != 200:
+                        report.fail(name, f"status {status}")
+                    target = urljoin(url, redirect)
+                    links_to_check.append((name, target))
+                    queue.append(urldefrag(target)[0])
+                    continue
+                try:
+                    response = page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+                except PlaywrightError as exc:
+                    report.fail(name, f"does not load: {exc}")
+                    continue
+                report.pages += 1
+                if response is None or response.status != 200:
+                    report.fail(name, f"status {None if response is None else response.status}")
+                    continue
+                images = page.evaluate(_IMAGES_JS, timeout_s * 1000)
+                report.images += len(images)
+                for img in images:
+                    if not img["ok"]:
+                        report.fail(name, f"image not displayed: {img['src']}")
+                math = page.evaluate(_MATH_JS, timeout_s * 1000)
+                report.math_elements += math["math"]
+                report.mjx_containers += math["containers"]
+                if math["math"]:
+                    if math["state"] != "typeset":
+                        report.fail(name, f"MathJax did not typeset the page ({math['state']})")
+                    for text in math["untypeset"]:
+                        report.fail(name, f"formula not typeset: {text!r}")
+                for text in math["errors"]:
+                    report.fail(name, f"MathJax error: {text!r}")
+                found = page.evaluate(_LINKS_JS)
+                ids_by_file[file] = set(found["ids"])
+                for href in found["links"]:
+                    parts = urlsplit(href)
+                    if parts.scheme not in ("http", "https"):
+                        continue
+                    if parts.hostname != host or parts.port != port:
+                        report.external_links += 1
+                        continue
+                    links_to_check.append((name, href))
+                    target, _ = urldefrag(href)
+                    if target.endswith(".html") or target.endswith("/"):
+                        queue.append(target)
+                if screenshot_dir is not None:
+                    shot = screenshot_dir / (name.replace("/", "__").removesuffix(".html") + ".png")
+                    page.screenshot(path=str(shot), full_page=True)
+            browser.close()
+    finally:
+        current["page"] = "(shutdown)"
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    for name, href in links_to_check:
+        report.internal_links += 1
+        target, fragment = urldefrag(href)
+        file = target_file(root, urlsplit(target).path)
+        if not file.is_file():
+            report.fail(name, f"broken link: {href} ({file.relative_to(root)} does not exist)")
+            continue
+        if fragment:
+            report.anchors += 1
+            ids = ids_by_file.get(file)
+            if ids is None:
+                report.fail(name, f"link to an anchor on a page that was not loaded: {href}")
+            elif unquote(fragment) not in ids:
+                report.fail(name, f"broken anchor: {href} (no id {unquote(fragment)!r} on "
+                                  f"{file.relative_to(root)})")
+    report.failures.extend(f"request left 127.0.0.1 (aborted): {b}" for b in report.blocked)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", nargs="?", default="_build/html", help="the built site (default _build/html)")
+    parser.add_argument("--screenshot", metavar="DIR", type=Path,
+                        help="save a full-page PNG of every page into DIR")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per page load (default 30)")
+    parser.add_argument("--chromium", default=CHROMIUM, help=f"Chromium binary (default {CHROMIUM})")
+    args = parser.parse_args(argv)
+
+    root = Path(args.html).resolve()
+    if not (root / "index.html").is_file():
+        print(f"browser check: {root}/index.html does not exist; build the book first "
+              "(python -m companion build, or jupyter-book build book --config _config.yml)",
+              file=sys.stderr)
+        return 2
+    if not Path(args.chromium).exists():
+        print(f"browser check: no Chromium at {args.chromium}; install it with "
+              "'apt-get install chromium' (or scripts/setup.sh), or pass --chromium PATH", file=sys.stderr)
+        return 2
+    if args.screenshot is not None:
+        args.screenshot.mkdir(parents=True, exist_ok=True)
+
+    t0 = time.perf_counter()
+    report = check(root, args.screenshot, args.timeout, args.chromium)
+    seconds = time.perf_counter() - t0
+    print(f"browser check of {root}: {report.pages} pages, {report.images} images, "
+          f"{report.math_elements} formulas ({report.mjx_containers} typeset by MathJax), "
+          f"{report.internal_links} internal links ({report.anchors} with anchors), "
+          f"{report.external_links} external links (not followed), {report.requests} requests, "
+          f"{len(report.blocked)} blocked; {seconds:.1f} s")
+    if args.screenshot is not None:
+        print(f"screenshots in {args.screenshot}")
+    if report.failures:
+        print(f"FAILED: {len(report.failures)} problems", file=sys.stderr)
+        for failure in report.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        return 1
+    print("OK: every page loads, every image is displayed, every formula is typeset, "
+          "every internal link resolves, and no request left 127.0.0.1")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
