@@ -141,7 +141,7 @@ def test_module_entry_point_help():
                           text=True, cwd=ROOT)
     assert proc.returncode == 0
     for word in ("list", "run", "build", "profile", "paper"):
-        assert word in proc.stdout
+        assert word in proc.stdout.lower()
 
 
 def test_every_registered_notebook_has_a_source_with_parameters_cell():

@@ -70,7 +70,8 @@ def test_scorecard_aggregates_every_record(tmp_path):
     text = target.read_text()
     assert "**3 claims** from 2 notebooks" in text
     assert "✓ 1 reproduced" in text and "≠ 1 differs" in text and "✎ 1 erratum" in text
-    assert text.count("{doc}`fawzi-theorem1 <notebooks/fawzi-theorem1>`") == 2
+    assert text.count("### {doc}`notebooks/fawzi-theorem1`") == 1
+    assert text.count("`fawzi-theorem1.") == 2 and text.count("`fawzi-theorem2.") == 1
     assert "claim 0 \\| pipe" in text  # table cells are escaped
 
 

@@ -102,6 +102,10 @@ def load_source(name: str, paths: Paths):
             f"notebook {name!r} ({src}) must have exactly one code cell tagged 'parameters', "
             f"found {len(tagged)}"
         )
+    # the book shows the cell papermill injects (the values actually used), not the defaults
+    tags = tagged[0].metadata.setdefault("tags", [])
+    if "remove-cell" not in tags:
+        tags.append("remove-cell")
     return nb
 
 

@@ -51,21 +51,22 @@ def render(payloads: list[dict]) -> str:
     for p in payloads:
         name = p["provenance"]["notebook"]
         paper = catalogue.NOTEBOOKS[name].paper if name in catalogue.NOTEBOOKS else "other"
-        by_paper.setdefault(paper, []).extend(p["records"])
-    for paper, recs in by_paper.items():
+        by_paper.setdefault(paper, []).append(p)
+    for paper, group in by_paper.items():
         lines += [f"## {PAPER_TITLES.get(paper, paper)}", ""]
-        lines += ["| claim | where | paper | ours | tolerance | verdict | notebook |",
-                  "|---|---|---|---|---|---|---|"]
-        for r in recs:
-            verdict = f"{ICONS[r['verdict']]} {r['verdict']}"
-            if r["reason"]:
-                verdict += f": {_cell(r['reason'])}"
-            lines.append(
-                f"| `{r['id']}`: {_cell(r['claim'])} | {_cell(r['where'])} | {_cell(_fmt(r['paper']))} | "
-                f"{_cell(_fmt(r['ours']))} | {_cell(r['tolerance'])} | {verdict} | "
-                f"{{doc}}`{r['notebook']} <notebooks/{r['notebook']}>` (`{r['profile']}`) |"
-            )
-        lines.append("")
+        for p in group:
+            name = p["provenance"]["notebook"]
+            lines += [f"### {{doc}}`notebooks/{name}`", "",
+                      "| claim | paper | ours | verdict |", "|---|---|---|---|"]
+            for r in p["records"]:
+                verdict = f"{ICONS[r['verdict']]} {r['verdict']} ({_cell(r['tolerance'])})"
+                if r["reason"]:
+                    verdict += f": {_cell(r['reason'])}"
+                lines.append(
+                    f"| **{_cell(r['where'])}**: {_cell(r['claim'])} <br>`{r['id']}` | "
+                    f"{_cell(_fmt(r['paper']))} | {_cell(_fmt(r['ours']))} | {verdict} |"
+                )
+            lines.append("")
     if not all_records:
         lines.append("No notebook has been executed yet: run `python -m companion build`.")
     return "\n".join(lines) + "\n"
