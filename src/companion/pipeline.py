@@ -193,7 +193,7 @@ def _run_one(args):
 def run_many(names: Iterable[str], profile: str = "ci", overrides: dict[str, Any] | None = None,
              jobs: int = 1, paths: Paths | None = None, echo=print) -> list[RunResult]:
     """Execute several notebooks, ``jobs`` at a time; raises the first failure after all ran."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     paths = paths or Paths(repo_root())
     names = list(names)

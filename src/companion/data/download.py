@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .cache import ChecksumError, DataError, NoChecksumError
 

@@ -1,0 +1,1 @@
+"""Discrete image spaces (Dai & Gifford): Hamming graphs, exact breadth-first search, bounds."""
