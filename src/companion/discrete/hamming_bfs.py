@@ -55,19 +55,53 @@ def unpack(words: np.ndarray, N: int) -> np.ndarray:
 
 
 def expand(words: np.ndarray, N: int) -> np.ndarray:
-    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``."""
+    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``.
+
+    In-place numpy operations on one scratch buffer (no temporaries per dimension); the work
+    is split over two threads (numpy releases the GIL), each on its own half of the words for
+    the in-word dimensions and the dimensions whose blocks fit in a half.
+    """
     N = _check_dim(N)
     res = words.copy()
-    for j in range(min(N, 6)):      # neighbour v ^ 2^j in the same word
-        s = np.uint64(1 << j)
-        res |= (words & _LOW_MASKS[j]) << s
-        res |= (words & ~_LOW_MASKS[j]) >> s
-    for j in range(6, N):           # neighbour in word w ^ 2^(j-6): swap blocks of words
+    halves = 2 if words.size >= 1 << 16 else 1
+    size = words.size // halves
+
+    def part(k: int) -> None:
+        w = words[k * size:(k + 1) * size]
+        r = res[k * size:(k + 1) * size]
+        tmp = np.empty_like(w)
+        for j in range(min(N, 6)):      # neighbour v ^ 2^j in the same word
+            s = np.uint64(1 << j)
+            np.bitwise_and(w, _LOW_MASKS[j], out=tmp)
+            np.left_shift(tmp, s, out=tmp)
+            np.bitwise_or(r, tmp, out=r)
+            np.bitwise_and(w, ~_LOW_MASKS[j], out=tmp)
+            np.right_shift(tmp, s, out=tmp)
+            np.bitwise_or(r, tmp, out=r)
+        for j in range(6, N):           # neighbour in word w ^ 2^(j-6): OR of swapped blocks
+            block = 2 ** (j - 6)
+            if 2 * block > w.size:
+                break
+            v = w.reshape(-1, 2, block)
+            rr = r.reshape(-1, 2, block)
+            np.bitwise_or(rr[:, 0, :], v[:, 1, :], out=rr[:, 0, :])
+            np.bitwise_or(rr[:, 1, :], v[:, 0, :], out=rr[:, 1, :])
+
+    if halves == 1:
+        part(0)
+        done = N
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(part, range(2)))
+        done = 6 + int(np.log2(size))   # dimensions handled inside the halves
+    for j in range(max(done, 6), N):    # the remaining (top) dimensions span both halves
         block = 2 ** (j - 6)
         v = words.reshape(-1, 2, block)
-        r = res.reshape(-1, 2, block)
-        r[:, 0, :] |= v[:, 1, :]
-        r[:, 1, :] |= v[:, 0, :]
+        rr = res.reshape(-1, 2, block)
+        np.bitwise_or(rr[:, 0, :], v[:, 1, :], out=rr[:, 0, :])
+        np.bitwise_or(rr[:, 1, :], v[:, 0, :], out=rr[:, 1, :])
     return res
 
 
