@@ -12,3 +12,26 @@ register(_nb(
           min=1),
     ci_budget_s=120,
 ))
+
+# Theorem 2 / Corollary 1 (written by helper session B, see .notes/issue3-split.md)
+register(_nb(
+    "dai-gifford-theorem2", "dai_gifford/theorem2.md",
+    "Theorem 2 and Corollary 1: a robust classifier", PAPER,
+    Param("n_mc", "int", 2000, 20000, "Monte Carlo images of class Z per image size (b = 2)",
+          min=100),
+    Param("n_max", "int", 256, 1024, "largest image size n of the exact robust-fraction curves",
+          min=8, max=4096),
+))
+
+# Theorem 3 (helper session B)
+register(_nb(
+    "dai-gifford-theorem3", "dai_gifford/theorem3.md", "Theorem 3: robustness and bit depth", PAPER,
+    Param("n_mc", "int", 400, 5000, "Monte Carlo images of class Z per bit depth", min=50),
+))
+
+# Section 3, line drawings (helper session B)
+register(_nb(
+    "dai-gifford-line-drawings", "dai_gifford/line_drawings.md",
+    "Section 3: line drawings and the human classifier", PAPER,
+    Param("n_mc", "int", 20, 200, "uniform image pairs for the typical distance", min=5),
+))

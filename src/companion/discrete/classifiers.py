@@ -53,7 +53,7 @@ def random_labelling(space: ImageSpace, classes: int = 4, seed: int = 0) -> np.n
     return np.random.default_rng(seed).integers(0, classes, space.size).astype(np.int8)
 
 
-def digits_cnn(space: ImageSpace, seed: int = 0, epochs: int = 15):
+def digits_cnn(space: ImageSpace, seed: int = 0, epochs: int = 30):
     """A small CNN trained on scikit-learn's real 8x8 digits, downscaled to ``n x n`` and
     quantised to the space's ``2^b`` levels (``h = 1``), then applied to every image of the space.
 
