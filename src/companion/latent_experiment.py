@@ -286,6 +286,22 @@ class Setup:
         return math.sqrt(self.X[0].numel())
 
 
+PAPER_DATA = "svhn"
+
+
+def declare_data(rec, train_ds) -> None:
+    """Declare the training data in the records session ``rec``, and, unless it is SVHN, that it
+    stands in for the paper's SVHN (an explicit substitution, next to any the data layer made)."""
+    p = train_ds.provenance
+    notes = [p.get("substitution")]
+    if p["name"] != PAPER_DATA:
+        notes.append(f"{p['name']} replaces SVHN, the paper's data set (SVHN needs "
+                     "`python -m companion data prepare svhn --network`); numbers that depend "
+                     "on the data are not comparable with the paper's")
+    rec.use_data(f"{p['name']} ({p['split']}, {p['n']:,} images)", p["source"],
+                 "; ".join(n for n in notes if n) or None)
+
+
 def setup(dataset: str, profile: str, seed: int) -> Setup:
     """Load the data and train (or load from the cache) the generator and the classifiers."""
     X, Y, Xt, Yt, train_ds = training_data(dataset, profile, seed)
