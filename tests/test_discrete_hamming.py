@@ -148,3 +148,21 @@ def test_table1_upper_is_theorem1_reparametrised():
         thm3 = math.sqrt(2 * math.log(2 / r)) + 2 * math.sqrt(3) * 28 / 2 ** 20
         assert iso.table1_upper(r, 28, 3, b=20, p=2) == pytest.approx(thm3)
     assert iso.table1_lower(0.5, 100, 1, p=1) == pytest.approx(0.125 * 100 - 2)
+
+
+def test_lemma2_exactly():
+    assert all(iso.lemma2_holds(n, Fraction(1, 3), k) for n in range(1, 14) for k in range(1, n + 1))
+    # the ratio really moves: from 0 (x < k) up to U(n - k) at x = n
+    n, k, p = 10, 3, Fraction(1, 3)
+    assert iso.binomial_cdf(n, p, -1) == 0 and iso.binomial_cdf(n, p, n) == 1
+
+
+def test_lemma6_inequality_on_all_pairs_and_its_failure_outside_the_unit_range():
+    from companion.discrete.image_spaces import ImageSpace
+
+    sp = ImageSpace(2, b=1)
+    lv = sp.levels()
+    a, b = np.repeat(lv, sp.size, axis=0), np.tile(lv, (sp.size, 1))
+    assert iso.lemma6_inequality_holds(a, b, sp.q, 2)
+    # with channel values beyond [0, 1] (q - 1 = 1/3 would scale differences by 3) it fails
+    assert not iso.lemma6_inequality_holds(a * 3, b * 0, 2, 2)

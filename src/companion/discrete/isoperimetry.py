@@ -114,3 +114,16 @@ def ball_sizes(N: int, q: int = 2) -> list[int]:
         total += math.comb(N, i) * (q - 1) ** i
         sizes.append(total)
     return sizes
+
+
+def lemma2_holds(n: int, p: Fraction, k: int) -> bool:
+    """Lemma 2: ``U(x - k) / U(x)`` is non-decreasing in ``x`` on ``0 <= x <= n`` (exact)."""
+    ratios = [binomial_cdf(n, p, x - k) / binomial_cdf(n, p, x) for x in range(n + 1)]
+    return all(a <= b for a, b in zip(ratios, ratios[1:]))
+
+
+def lemma6_inequality_holds(levels_a: np.ndarray, levels_b: np.ndarray, q: int, p: int) -> bool:
+    """Eq. (27)-(30) of Lemma 6 for image pairs (rows of channel levels ``0..q-1``):
+    ``||I - I'||_p^p <= ||I - I'||_0`` because every channel difference lies in [0, 1]."""
+    diff = np.abs(levels_a.astype(np.int64) - levels_b.astype(np.int64)) / (q - 1)
+    return bool(np.all((diff ** p).sum(axis=1) <= (diff > 0).sum(axis=1) + 1e-12))
