@@ -35,3 +35,11 @@ register(_nb(
     "Section 3: line drawings and the human classifier", PAPER,
     Param("n_mc", "int", 20, 200, "uniform image pairs for the typical distance", min=5),
 ))
+
+# The paper notebook: Definitions 1-3, Table 1, Eq. (1)-(2), Figure 1 (helper session C)
+register(_nb(
+    "dai-gifford-paper", "dai_gifford/paper.md",
+    "The paper: image spaces, Table 1, typical distances and Figure 1", PAPER,
+    Param("n_exact", "int", 8, 16, "largest image size n of the exact typical distances", min=2, max=32),
+    Param("n_mc", "int", 200, 2000, "Monte Carlo image pairs per (n, b, p)", min=20),
+))
