@@ -125,7 +125,7 @@ def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
         shutil.rmtree(html)
     # jupyter_book.cli.main has no __main__ guard: call its click entry point explicitly
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-           "build", "book", "--config", "_config.yml", "-W", "--keep-going"]
+           "build", "book", "--config", "_config.yml", "--all", "-W", "--keep-going"]
     print("$ jupyter-book", " ".join(cmd[3:]), flush=True)
     t1 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=paths.root)
