@@ -33,12 +33,15 @@ _MOD_N = Param("modulus_samples", "int", 48, 500, "latents z over which the modu
                min=10)
 _MOD_STEPS = Param("modulus_steps", "int", 20, 50, "gradient-ascent steps per modulus estimate",
                    min=1)
+# the measurements the two pages share (cached once, see companion.latent_experiment.measured)
+_N_Z = Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10)
+_N_MEASURE = Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures",
+                   min=1000)
 
 register(_nb(
     "fawzi-theorems4-5", "fawzi/theorems4_5.md", "Theorems 4 and 5: robustness in image space",
     PAPER, _DATASET, _MOD_N, _MOD_STEPS,
-    Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10),
-    Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures", min=1000),
+    _N_Z, _N_MEASURE,
     ci_budget_s=240,
 ))
 register(_nb(
@@ -53,7 +56,6 @@ register(_nb(
 register(_nb(
     "fawzi-experiments", "fawzi/experiments.md", "Experiments: Table 1 on a trained generator",
     PAPER, _DATASET, _MOD_N, _MOD_STEPS,
-    Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10),
-    Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures", min=1000),
+    _N_Z, _N_MEASURE,
     ci_budget_s=240,
 ))
