@@ -39,7 +39,7 @@ FIXTURE = textwrap.dedent('''\
     from companion.records import Session
     rec = Session("fixture-nb", profile, seed)
     assert isinstance(n, int), n
-    rec.check("fixture.n", "test", "the injected n", 7, n, compare="abs", tol=0, reason="fixture")
+    rec.compare("fixture.n", "test", "the injected n", paper=7, ours=n, tol=0)
     ```
 
     ```{code-cell} ipython3

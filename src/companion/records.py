@@ -1,13 +1,41 @@
 """Reproduction records: every paper claim a notebook checks, with the paper's value and ours.
 
-A notebook opens a :class:`Session` right after its parameters cell, records each claim it
-checks with :meth:`Session.check` (or :meth:`Session.not_applicable`), shows them with
-:meth:`Session.table`, and ends with :meth:`Session.finish`, which writes the records to
-``$COMPANION_RECORDS_DIR/<notebook>.json`` (default ``_build/records``) and prints the
-provenance footer (profile, seed, data, package versions, wall time). The book's scorecard page
-is generated from those JSON files (:mod:`companion.scorecard`).
+A notebook opens a :class:`Session` right after its parameters cell (:func:`start`), records
+each claim it checks with one of the methods below, and ends with :meth:`Session.finish`, which
+writes the records to ``$COMPANION_RECORDS_DIR/<notebook>.json`` (default ``_build/records``) and
+displays, once per page, the table of the page's claims and the provenance footer (profile,
+seed, data, package versions, wall time). The book's scorecard page is generated from those
+JSON files (:mod:`companion.scorecard`).
+
+The rules the methods enforce
+-----------------------------
+* ``paper`` holds only what the paper prints (a number, or the printed statement as text), or
+  ``None`` when the paper prints nothing for the claim. The book's own criterion (a bound it
+  computed, a threshold it chose) goes into ``criterion`` / ``reference``, never into ``paper``.
+* A verdict is always *derived* from a comparison that can fail; no method takes a verdict.
+
+  ==========================  ==================================================================
+  :meth:`~Session.compare`    two-sided: ``|ours - paper| <= tol`` or ``<= rel * |paper|``
+                              (``0 < rel < 1``), against a number the paper prints
+  :meth:`~Session.bound`      one-sided: ``ours <= bound`` (``side="upper"``) or ``>=``
+                              (``side="lower"``), the bound computed or printed
+  :meth:`~Session.holds`      a statement evaluated to a bool (with the evidence in ``ours``)
+  :meth:`~Session.erratum`    the printed statement is checked *and* the corrected one: the
+                              verdict is ``erratum`` only if the printed one fails and the
+                              corrected one holds
+  :meth:`~Session.self_check` code against code, an algebraic identity: shown, never counted as
+                              a reproduction
+  :meth:`~Session.not_applicable`  data or scale this machine cannot have
+  :meth:`~Session.not_checked`     a claim the page discusses but does not compute
+  ==========================  ==================================================================
+
+* A failed comparison becomes ``differs`` with the explanation given in ``why_differs`` (say in
+  advance what would explain a difference); a failure without one is recorded as unexplained,
+  and the scorecard lists it first.
 
 Numbers that prose quotes go through :meth:`Session.glue` (myst-nb glue), never typed by hand.
+Claims are written in Markdown with mathematics in ``$...$``; :func:`md` renders them so that
+what is written is what is shown.
 """
 from __future__ import annotations
 
@@ -16,55 +44,187 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-VERDICTS = ("reproduced", "differs", "not applicable offline", "erratum")
-COMPARISONS = ("abs", "rel", "at_most", "at_least", "holds")
+VERDICTS = ("reproduced", "differs", "erratum", "not applicable offline", "not checked")
+KINDS = ("claim", "self-check")
+ICONS = {"reproduced": "✓", "differs": "≠", "erratum": "✎", "not applicable offline": "–",
+         "not checked": "·"}
+UNEXPLAINED = "unexplained: the notebook gave no reason for a difference"
+
+__all__ = ["ICONS", "KINDS", "VERDICTS", "Record", "Session", "cell", "fmt", "load_all",
+           "load_results", "md", "records_dir", "results_dir", "save_results", "start"]
 
 
 def records_dir() -> Path:
-    """Where records are written: ``$COMPANION_RECORDS_DIR`` or ``_build/records``."""
+    """Where records are written: ``$COMPANION_RECORDS_DIR`` or ``_build/records``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder of the ``<notebook>.json`` records files.
+    """
     return Path(os.environ.get("COMPANION_RECORDS_DIR", "_build/records"))
+
+
+def results_dir(profile: str) -> Path:
+    """Where committed records of a profile live: ``<repository>/results/<profile>``.
+
+    Parameters
+    ----------
+    profile : str
+        A profile name (``"paper"``: records of paper-scale runs, committed with their
+        hardware, date and wall time).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$COMPANION_ROOT/results/<profile>`` (the current folder when the variable is unset).
+    """
+    return Path(os.environ.get("COMPANION_ROOT", ".")) / "results" / profile
 
 
 @dataclass
 class Record:
-    """One checked claim. ``verdict`` is derived from the comparison unless given."""
+    """One checked claim (see the module docstring for the meaning of each field)."""
 
     id: str
     where: str
     claim: str
     paper: Any
     ours: Any
-    tolerance: str
+    criterion: str
     verdict: str
     reason: str
     notebook: str
     profile: str
     data: str
+    kind: str = "claim"
+    key: bool = False
+    reference: Any = None
+    corrected: Any = None
+
+
+# --------------------------------------------------------------------------- rendering
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_MATH = re.compile(r"(?<!\\)\$(?!\s)(.+?)(?<![\s\\])\$")
+
+
+def _math_in_table(tex: str) -> str:
+    # a bare | would split a table cell; \vert and \Vert typeset the same bars
+    return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
+
+
+def md(text: Any) -> str:
+    """Markdown that shows ``text`` as written, with ``$...$`` kept as mathematics.
+
+    Outside ``$...$`` every character Markdown would interpret (``* _ ` [ ] < > | ~ #`` and
+    the backslash) is escaped; inside, bars become ``\\vert`` / ``\\Vert`` so that the text can
+    stand in a table cell. Newlines become spaces.
+
+    Parameters
+    ----------
+    text : Any
+        The claim, value or reason (converted with ``str``).
+
+    Returns
+    -------
+    str
+        One line of Markdown.
+
+    Examples
+    --------
+    >>> md("r* <= r_X")
+    'r\\\\* \\\\<= r\\\\_X'
+    >>> md("$r^* \\\\le r_X$ holds")
+    '$r^* \\\\le r_X$ holds'
+    >>> md("$\\\\|z\\\\|$ and |x|")
+    '$\\\\Vert z\\\\Vert $ and \\\\|x\\\\|'
+    """
+    s = str(text).replace("\n", " ")
+    out, pos = [], 0
+    for m in _MATH.finditer(s):
+        out.append(_MD_SPECIAL.sub(r"\\\1", s[pos:m.start()]))
+        out.append("$" + _math_in_table(m.group(1)) + "$")
+        pos = m.end()
+    out.append(_MD_SPECIAL.sub(r"\\\1", s[pos:]))
+    return "".join(out)
 
 
 def cell(text: Any) -> str:
-    """Text safe inside a markdown table cell (pipes escaped, one line)."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell: :func:`md` of it."""
+    return md(text)
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return str(v)
+def fmt(v: Any) -> str:
+    """A value as a reader should see it: 4 significant digits, thousands separators.
+
+    Parameters
+    ----------
+    v : Any
+        A number, bool, ``None``, string, or a list/tuple of those.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt(24.531057167711403), fmt(13198), fmt(1.5e-7), fmt(None), fmt([0.25, 3])
+    ('24.53', '13,198', '1.500e-07', '-', '0.25, 3')
+    """
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
         if v == 0 or math.isnan(v) or math.isinf(v):
             return str(v)
+        if float(v).is_integer() and abs(v) < 1e9:
+            return f"{int(v):,}"
         if 1e-3 <= abs(v) < 1e5:
             return f"{v:.4g}"
         return f"{v:.3e}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(fmt(x) for x in v)
     return str(v)
+
+
+_fmt = fmt  # the name earlier modules used
+
+
+def _jsonable(v: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(v, np.generic):
+            return v.item()
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _number(name: str, v: Any, claim_id: str) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"claim {claim_id!r}: {name}={v!r} must be a number") from None
+    if math.isnan(x):
+        raise ValueError(f"claim {claim_id!r}: {name} is NaN; compute it before recording")
+    return x
 
 
 @dataclass
@@ -84,6 +244,7 @@ class Session:
         self.data.append({"name": name, "source": source, "substitution": substitution})
 
     def data_summary(self) -> str:
+        """The declared datasets in one line (``"none"`` when the page uses synthetic data)."""
         if not self.data:
             return "none (synthetic samples only)"
         parts = []
@@ -95,57 +256,212 @@ class Session:
         return "; ".join(parts)
 
     # ------------------------------------------------------------------ claims
-    def check(
-        self,
-        id: str,
-        where: str,
-        claim: str,
-        paper: Any,
-        ours: Any,
-        *,
-        compare: str = "abs",
-        tol: float = 0.0,
-        reason: str = "",
-        verdict: str | None = None,
-    ) -> Record:
-        """Record a claim and decide its verdict.
+    def _record(self, id: str, where: str, claim: str, *, paper: Any, ours: Any,
+                criterion: str, ok: bool, why_differs: str, kind: str = "claim",
+                key: bool = False, reference: Any = None, corrected: Any = None,
+                verdict_ok: str = "reproduced") -> Record:
+        verdict = verdict_ok if ok else "differs"
+        reason = "" if ok else (why_differs.strip() or UNEXPLAINED)
+        rec = Record(id, where, claim, _jsonable(paper), _jsonable(ours), criterion, verdict,
+                     reason, self.notebook, self.profile, self.data_summary(), kind, bool(key),
+                     _jsonable(reference), _jsonable(corrected))
+        self._add(rec)
+        return rec
 
-        ``compare``: ``abs`` (|ours - paper| <= tol), ``rel`` (|ours - paper| <= tol |paper|),
-        ``at_most`` (ours <= paper + tol: our value respects the paper's upper bound),
-        ``at_least`` (ours >= paper - tol), ``holds`` (``ours`` is a bool: the statement held).
-        A claim that is not reproduced must say why in ``reason``. ``verdict="erratum"`` marks a
-        corrected statement (``paper`` is the printed one, ``ours`` the corrected value).
+    def compare(self, id: str, where: str, claim: str, *, paper: Any, ours: Any,
+                tol: float | None = None, rel: float | None = None, why_differs: str = "",
+                key: bool = False) -> Record:
+        """A number the paper prints, reproduced within a two-sided tolerance.
+
+        Parameters
+        ----------
+        id, where, claim : str
+            A unique id on the page, where in the paper, and the claim (Markdown, math in $).
+        paper : float
+            The value as the paper prints it.
+        ours : float
+            Our value.
+        tol : float, optional
+            Absolute tolerance: reproduced when ``|ours - paper| <= tol``.
+        rel : float, optional
+            Relative tolerance in (0, 1): reproduced when ``|ours - paper| <= rel * |paper|``.
+            Exactly one of ``tol`` and ``rel`` is given.
+        why_differs : str
+            What explains a difference, should there be one (shown only then).
+        key : bool
+            A headline claim of the paper (listed first on the scorecard when it differs).
+
+        Returns
+        -------
+        Record
         """
-        if compare not in COMPARISONS:
-            raise ValueError(f"compare={compare!r}; valid: {COMPARISONS}")
-        if compare == "holds":
-            ok = bool(ours)
-            tol_text = "statement holds"
+        p, o = _number("paper", paper, id), _number("ours", ours, id)
+        if (tol is None) == (rel is None):
+            raise ValueError(f"claim {id!r}: give exactly one of tol= (absolute) and rel=")
+        if tol is not None:
+            if not (tol >= 0 and math.isfinite(tol)):
+                raise ValueError(f"claim {id!r}: tol={tol!r} must be finite and >= 0")
+            ok, crit = abs(o - p) <= tol, f"|ours − paper| ≤ {fmt(float(tol))}"
         else:
-            o, p = float(ours), float(paper)
-            if compare == "abs":
-                ok, tol_text = abs(o - p) <= tol, f"abs {tol:g}"
-            elif compare == "rel":
-                ok, tol_text = abs(o - p) <= tol * abs(p), f"rel {tol:g}"
-            elif compare == "at_most":
-                ok, tol_text = o <= p + tol, f"ours <= paper + {tol:g}"
-            else:
-                ok, tol_text = o >= p - tol, f"ours >= paper - {tol:g}"
-        if verdict is None:
-            verdict = "reproduced" if ok else "differs"
-        if verdict not in VERDICTS:
-            raise ValueError(f"verdict={verdict!r}; valid: {VERDICTS}")
-        if verdict in ("differs", "erratum") and not reason:
-            raise ValueError(f"claim {id!r}: verdict {verdict!r} needs a reason")
-        rec = Record(id, where, claim, _jsonable(paper), _jsonable(ours), tol_text, verdict,
+            if not (0 < rel < 1):
+                raise ValueError(f"claim {id!r}: rel={rel!r} must lie in (0, 1): a relative "
+                                 "tolerance of 1 or more accepts 0 and twice the paper's value")
+            ok = abs(o - p) <= rel * abs(p)
+            crit = f"within {100 * rel:.3g}% of the paper's value"
+        return self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
+                            why_differs=why_differs, key=key)
+
+    def bound(self, id: str, where: str, claim: str, *, ours: Any, bound: Any,
+              side: str = "upper", slack: float = 0.0, paper: Any = None,
+              why_differs: str = "", key: bool = False) -> Record:
+        """A one-sided claim: ``ours <= bound + slack`` (``side="upper"``) or ``>= bound - slack``.
+
+        Parameters
+        ----------
+        ours : float
+            The measured or computed quantity.
+        bound : float
+            The bound it must respect (computed by the book from the paper's formula, or printed).
+        side : {"upper", "lower"}
+            Whether ``bound`` is an upper or a lower bound on ``ours``.
+        slack : float
+            A non-negative allowance (Monte Carlo error, say), stated in the criterion.
+        paper : Any, optional
+            What the paper prints for this claim (a number, or the statement as text); ``None``
+            when it prints nothing.
+        why_differs, key
+            As in :meth:`compare`.
+
+        Returns
+        -------
+        Record
+        """
+        o, b = _number("ours", ours, id), _number("bound", bound, id)
+        if side not in ("upper", "lower"):
+            raise ValueError(f"claim {id!r}: side={side!r}; valid: 'upper', 'lower'")
+        if not (slack >= 0 and math.isfinite(slack)):
+            raise ValueError(f"claim {id!r}: slack={slack!r} must be finite and >= 0")
+        extra = f" + {fmt(float(slack))}" if slack else ""
+        if side == "upper":
+            ok, crit = o <= b + slack, f"ours ≤ bound {fmt(b)}{extra}"
+        else:
+            extra = extra.replace("+", "−")
+            ok, crit = o >= b - slack, f"ours ≥ bound {fmt(b)}{extra}"
+        return self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
+                            why_differs=why_differs, key=key, reference=bound)
+
+    def holds(self, id: str, where: str, claim: str, *, ok: Any, ours: Any = None,
+              paper: Any = None, why_differs: str = "", key: bool = False) -> Record:
+        """A statement of the paper, evaluated to a bool by the notebook.
+
+        Parameters
+        ----------
+        ok : bool
+            Whether the statement held on the computation.
+        ours : Any, optional
+            The evidence to show (a count, a margin, a short text); ``ok`` itself when omitted.
+        paper : Any, optional
+            The statement as printed (text), or the number the paper prints for it.
+        why_differs, key
+            As in :meth:`compare`.
+
+        Returns
+        -------
+        Record
+        """
+        if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
+            raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
+        shown = bool(ok) if ours is None else ours
+        return self._record(id, where, claim, paper=paper, ours=shown,
+                            criterion="the statement holds", ok=bool(ok),
+                            why_differs=why_differs, key=key)
+
+    def self_check(self, id: str, where: str, claim: str, *, ok: Any, ours: Any = None) -> Record:
+        """A self-consistency check (code against code, an identity): not a reproduction.
+
+        Parameters
+        ----------
+        ok : bool
+            Whether the check passed.
+        ours : Any, optional
+            The evidence to show.
+
+        Returns
+        -------
+        Record
+        """
+        if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
+            raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
+        return self._record(id, where, claim, paper=None,
+                            ours=bool(ok) if ours is None else ours,
+                            criterion="self-consistency", ok=bool(ok),
+                            why_differs="the book's own computations disagree: a bug to report",
+                            kind="self-check")
+
+    def erratum(self, id: str, where: str, claim: str, *, printed: str, corrected: str,
+                printed_holds: Any, corrected_holds: Any, ours: Any = None,
+                explanation: str) -> Record:
+        """A statement the paper prints that fails, and its correction that holds; both computed.
+
+        The verdict is ``erratum`` when the printed statement fails and the corrected one holds;
+        ``reproduced`` when the printed statement holds after all (then it is no erratum);
+        ``differs`` when the correction fails too.
+
+        Parameters
+        ----------
+        printed : str
+            The statement (or value) as printed.
+        corrected : str
+            The corrected statement.
+        printed_holds, corrected_holds : bool
+            The two computed checks.
+        ours : Any, optional
+            The evidence (e.g. the value that refutes the printed statement).
+        explanation : str
+            Why the printed one is wrong (a sign lost, a factor...), shown with the verdict.
+
+        Returns
+        -------
+        Record
+        """
+        for name, v in (("printed_holds", printed_holds), ("corrected_holds", corrected_holds)):
+            if not isinstance(v, bool) and type(v).__name__ != "bool_":
+                raise ValueError(f"claim {id!r}: {name}={v!r} must be a bool")
+        if not explanation.strip():
+            raise ValueError(f"claim {id!r}: an erratum needs its explanation")
+        printed_holds, corrected_holds = bool(printed_holds), bool(corrected_holds)
+        crit = (f"printed statement {'holds' if printed_holds else 'fails'}, corrected one "
+                f"{'holds' if corrected_holds else 'fails'}")
+        if printed_holds:
+            verdict, reason = "reproduced", "the printed statement holds: not an erratum"
+        elif corrected_holds:
+            verdict, reason = "erratum", explanation
+        else:
+            verdict, reason = "differs", ("neither the printed statement nor the correction "
+                                          f"holds ({explanation})")
+        rec = Record(id, where, claim, printed, _jsonable(ours), crit, verdict, reason,
+                     self.notebook, self.profile, self.data_summary(), "claim", False, None,
+                     corrected)
+        self._add(rec)
+        return rec
+
+    def not_applicable(self, id: str, where: str, claim: str, *, paper: Any,
+                       reason: str) -> Record:
+        """A claim this machine cannot check: data that needs a download, or paper scale."""
+        if not reason.strip():
+            raise ValueError(f"claim {id!r}: say why it is not applicable offline")
+        rec = Record(id, where, claim, _jsonable(paper), None, "-", "not applicable offline",
                      reason, self.notebook, self.profile, self.data_summary())
         self._add(rec)
         return rec
 
-    def not_applicable(self, id: str, where: str, claim: str, paper: Any, reason: str) -> Record:
-        """Record a claim this run cannot check offline, and why."""
-        rec = Record(id, where, claim, _jsonable(paper), None, "-", "not applicable offline",
-                     reason, self.notebook, self.profile, self.data_summary())
+    def not_checked(self, id: str, where: str, claim: str, *, paper: Any = None,
+                    reason: str) -> Record:
+        """A claim the page states but does not compute, and why."""
+        if not reason.strip():
+            raise ValueError(f"claim {id!r}: say why it is not checked")
+        rec = Record(id, where, claim, _jsonable(paper), None, "-", "not checked", reason,
+                     self.notebook, self.profile, self.data_summary())
         self._add(rec)
         return rec
 
@@ -154,34 +470,41 @@ class Session:
             raise ValueError(f"claim id {rec.id!r} recorded twice in {self.notebook!r}")
         self.records.append(rec)
 
+    def __repr__(self) -> str:
+        return f"<records of {self.notebook} ({self.profile}): {len(self.records)} claims>"
+
     # ------------------------------------------------------------------ display
-    def table_markdown(self, records: list[Record] | None = None) -> str:
-        rows = ["| claim | where | paper | ours | tolerance | verdict |", "|---|---|---|---|---|---|"]
-        for r in records if records is not None else self.records:
-            verdict = r.verdict + (f": {r.reason}" if r.reason else "")
-            rows.append(
-                f"| `{r.id}`: {cell(r.claim)} | {cell(r.where)} | {cell(_fmt(r.paper))} | "
-                f"{cell(_fmt(r.ours))} | {cell(r.tolerance)} | {cell(verdict)} |"
-            )
-        return "\n".join(rows)
-
-    def table(self, ids: list[str] | None = None):
-        """Display the records (all, or those with the given ids) as a table."""
-        from IPython.display import Markdown
-
-        recs = self.records if ids is None else [r for r in self.records if r.id in ids]
-        return Markdown(self.table_markdown(recs))
+    def table_markdown(self, records: list[Record] | None = None,
+                       others: dict[str, dict] | None = None) -> str:
+        """The claims as a Markdown table (``others``: paper-profile records by id)."""
+        return table_markdown([asdict(r) for r in (self.records if records is None
+                                                   else records)], others)
 
     def glue(self, name: str, value: Any, fmt: str | None = None) -> Any:
-        """Make ``value`` available to the prose as ``{glue:text}`name```; returns the value."""
+        """Make ``value`` available to the prose as ``{glue:text}`name```; returns the value.
+
+        Parameters
+        ----------
+        name : str
+            The glue key.
+        value : Any
+            The value; numbers are shown with ``fmt`` (a format spec such as ``".2f"``) or, when
+            it is omitted, with :func:`fmt` (4 significant digits, thousands separators).
+        """
         from myst_nb import glue
 
-        shown = format(value, fmt) if fmt else value
+        if fmt:
+            shown = format(value, fmt)
+        elif isinstance(value, (int, float)) or type(value).__module__ == "numpy":
+            shown = globals()["fmt"](_jsonable(value))
+        else:
+            shown = value
         glue(name, shown, display=False)
         return value
 
     # ------------------------------------------------------------------ ending
     def provenance(self) -> dict:
+        """Profile, seed, data, versions, machine, date and wall time of this run."""
         return {
             "notebook": self.notebook,
             "profile": self.profile,
@@ -189,13 +512,22 @@ class Session:
             "data": self.data_summary(),
             "versions": package_versions(),
             "python": platform.python_version(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+            "machine": machine_description(),
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "wall_time_s": round(time.perf_counter() - self.started, 1),
         }
 
     def finish(self):
-        """Write the records and return the provenance footer for display."""
+        """Write the records and display, once, the page's claims and its provenance footer.
+
+        When committed records of the ``paper`` profile exist for this notebook
+        (``results/paper/<notebook>.json``) and this run is not one, they are shown in their
+        own column beside this run's values, marked with their hardware, date and wall time.
+
+        Returns
+        -------
+        IPython.display.Markdown
+        """
         from IPython.display import Markdown
 
         prov = self.provenance()
@@ -203,31 +535,129 @@ class Session:
         out.mkdir(parents=True, exist_ok=True)
         payload = {"provenance": prov, "records": [asdict(r) for r in self.records]}
         (out / f"{self.notebook}.json").write_text(json.dumps(payload, indent=1))
-        versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
-        counts = {v: sum(r.verdict == v for r in self.records) for v in VERDICTS}
-        summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-        text = (
-            "```{admonition} Provenance\n:class: note\n"
-            f"- **profile**: `{prov['profile']}`, **seed**: {prov['seed']}\n"
-            f"- **data**: {prov['data']}\n"
-            f"- **claims checked**: {len(self.records)} ({summary or 'none'})\n"
-            f"- **packages**: Python {prov['python']}, {versions}\n"
-            f"- **machine**: {prov['machine']}; run {prov['date']}\n"
-            f"- **wall time**: {prov['wall_time_s']} s\n"
-            "```"
-        )
-        return Markdown(text)
+        others, other_prov = None, None
+        if self.profile != "paper":
+            committed = load_results("paper").get(self.notebook)
+            if committed:
+                others = {r["id"]: r for r in committed["records"]}
+                other_prov = committed["provenance"]
+        return Markdown(footer_markdown(payload, others, other_prov))
 
 
-def _jsonable(v: Any) -> Any:
-    try:
-        import numpy as np
+def verdict_counts(records: list[dict]) -> dict[str, int]:
+    """Counts of each verdict among the claims (self-checks counted apart, as ``self-check``)."""
+    out = {v: 0 for v in VERDICTS}
+    out["self-check"] = 0
+    out["self-check failed"] = 0
+    for r in records:
+        if r.get("kind", "claim") == "self-check":
+            out["self-check" if r["verdict"] == "reproduced" else "self-check failed"] += 1
+        else:
+            out[r["verdict"]] += 1
+    return out
 
-        if isinstance(v, np.generic):
-            return v.item()
-    except ImportError:  # pragma: no cover
-        pass
-    return v
+
+def counts_sentence(records: list[dict]) -> str:
+    """``"12 claims: 10 reproduced, 2 errata; 3 self-checks"`` for a list of records."""
+    c = verdict_counts(records)
+    n_claims = sum(c[v] for v in VERDICTS)
+    parts = [f"{c[v]} {v}" for v in VERDICTS if c[v]]
+    text = f"{n_claims} claim{'s' * (n_claims != 1)}"
+    if parts:
+        text += ": " + ", ".join(parts)
+    n_self = c["self-check"] + c["self-check failed"]
+    if n_self:
+        text += f"; {n_self} self-consistency check{'s' * (n_self != 1)}"
+        if c["self-check failed"]:
+            text += f" ({c['self-check failed']} failed)"
+    return text
+
+
+def verdict_text(r: dict) -> str:
+    """The verdict cell: symbol, verdict, and the reason where there is one."""
+    if r.get("kind", "claim") == "self-check":
+        head = "✓ self-check" if r["verdict"] == "reproduced" else "≠ self-check failed"
+    else:
+        head = f"{ICONS[r['verdict']]} {r['verdict']}"
+    return head + (f": {md(r['reason'])}" if r.get("reason") else "")
+
+
+def paper_text(r: dict) -> str:
+    """The paper cell: the printed value or statement ("-" when the paper prints none)."""
+    if r.get("corrected") is not None:
+        return f"printed: {md(fmt(r['paper']))}; corrected: {md(fmt(r['corrected']))}"
+    return md(fmt(r["paper"]))
+
+
+def table_markdown(records: list[dict], others: dict[str, dict] | None = None) -> str:
+    """A Markdown table of records (dicts as in the JSON files).
+
+    Parameters
+    ----------
+    records : list of dict
+        The records to show, in order.
+    others : dict, optional
+        Records of a ``paper``-profile run, by id, shown in an extra column.
+
+    Returns
+    -------
+    str
+    """
+    head = "| claim | paper | ours | criterion | verdict |"
+    rule = "|---|---|---|---|---|"
+    if others is not None:
+        head, rule = head + " paper profile |", rule + "---|"
+    rows = [head, rule]
+    for r in records:
+        row = (f"| **{md(r['where'])}**: {md(r['claim'])} | {paper_text(r)} | "
+               f"{md(fmt(r['ours']))} | {md(r['criterion'])} | {verdict_text(r)} |")
+        if others is not None:
+            o = others.get(r["id"])
+            row += (f" {md(fmt(o['ours']))} ({ICONS[o['verdict']]} {o['verdict']}) |" if o
+                    else " not run |")
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def footer_markdown(payload: dict, others: dict[str, dict] | None = None,
+                    other_prov: dict | None = None) -> str:
+    """The end of a page: a collapsible table of its claims, then the provenance note."""
+    prov, recs = payload["provenance"], payload["records"]
+    versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
+    parts = []
+    if recs:
+        parts += ["````{dropdown} Claims checked on this page: " + counts_sentence(recs),
+                  ":open:", ""]
+        if other_prov is not None:
+            parts += [f"The *paper profile* column is a committed run at the paper's scale "
+                      f"({md(other_prov['machine'])}, {other_prov['date']}, "
+                      f"{fmt(other_prov['wall_time_s'])} s).", ""]
+        parts += [table_markdown(recs, others), "````", ""]
+    parts += [
+        "```{admonition} Provenance",
+        ":class: note",
+        f"- **profile**: `{prov['profile']}`, **seed**: {prov['seed']}",
+        f"- **data**: {md(prov['data'])}",
+        f"- **claims checked**: {counts_sentence(recs)}",
+        f"- **packages**: Python {prov['python']}, {versions}",
+        f"- **machine**: {md(prov['machine'])}; run {prov['date']}",
+        f"- **wall time**: {fmt(prov['wall_time_s'])} s",
+        "```",
+    ]
+    return "\n".join(parts)
+
+
+def machine_description() -> str:
+    """The processor architecture, core count and accelerator (if torch sees one)."""
+    text = f"{platform.machine()}, {os.cpu_count()} CPU cores"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_available():
+                text += f", {torch.cuda.get_device_name(0)}"
+        except Exception:  # pragma: no cover - diagnostics only
+            pass
+    return text
 
 
 def package_versions() -> dict[str, str]:
@@ -260,3 +690,27 @@ def load_all(directory: Path | None = None) -> list[dict]:
     directory = directory or records_dir()
     files = sorted(Path(directory).glob("*.json"))
     return [json.loads(f.read_text()) for f in files]
+
+
+def load_results(profile: str, directory: Path | None = None) -> dict[str, dict]:
+    """Committed records of ``profile`` (``results/<profile>/*.json``), by notebook name."""
+    directory = Path(directory) if directory is not None else results_dir(profile)
+    if not directory.is_dir():
+        return {}
+    return {p["provenance"]["notebook"]: p for p in load_all(directory)
+            if p["provenance"].get("profile") == profile}
+
+
+def save_results(profile: str, source: Path | None = None, target: Path | None = None) -> list:
+    """Copy the records of ``profile`` runs from ``source`` (``_build/records``) into
+    ``results/<profile>/`` so they can be committed; returns the notebooks saved."""
+    target = Path(target) if target is not None else results_dir(profile)
+    saved = []
+    for p in load_all(source):
+        if p["provenance"].get("profile") != profile:
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        name = p["provenance"]["notebook"]
+        (target / f"{name}.json").write_text(json.dumps(p, indent=1))
+        saved.append(name)
+    return saved
