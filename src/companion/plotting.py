@@ -21,7 +21,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["ROLES", "STYLE", "apply_style", "style", "figure", "line", "series", "estimate",
+__all__ = ["MAX_WIDTH", "ROLES", "STYLE", "apply_style", "style", "figure", "line", "series", "estimate",
            "label", "paper_point", "save"]
 
 #: colour and line style of each role (colour-blind-safe Okabe-Ito palette)
@@ -35,6 +35,9 @@ ROLES = {
     "reference": dict(color="#999999", linestyle="--"),    # a guide line (grey)
 }
 
+#: the widest figure, in inches: about the page column (770 px) at ``figure.dpi``
+MAX_WIDTH = 7.0
+
 _SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 #: the rcParams of the book's figures
@@ -46,7 +49,9 @@ STYLE = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
-    "legend.fontsize": 8.5,
+    "legend.fontsize": 9.5,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
     "legend.frameon": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -75,12 +80,17 @@ def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: f
            **kwargs):
     """A new figure in the book's style with ``nrows x ncols`` panels; returns ``(fig, axes)``.
 
-    The default size grows with the number of panels (about 4.2 x 3.4 inches each, 9.5 wide at most)."""
+    The width never exceeds :data:`MAX_WIDTH` (the page column at the figure's resolution), so a
+    figure is shown at its natural size and its text at the size it was set: several panels
+    share that width rather than widening the figure (which the page would scale down)."""
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols and nrows must be >= 1, got ncols={ncols!r}, nrows={nrows!r}")
     apply_style()
-    w = width if width is not None else min(9.5, 6.0 if ncols == 1 else 4.4 * ncols)
-    h = height if height is not None else 3.6 * nrows
+    if width is not None and width > MAX_WIDTH:
+        raise ValueError(f"width={width!r} inches exceeds the page column ({MAX_WIDTH} inches "
+                         "at the book's resolution): use more rows instead")
+    w = width if width is not None else (6.0 if ncols == 1 else MAX_WIDTH)
+    h = height if height is not None else (3.6 if ncols == 1 else 3.0) * nrows
     kwargs.setdefault("constrained_layout", True)
     return plt.subplots(nrows, ncols, figsize=(w, h), **kwargs)
 
@@ -149,6 +159,7 @@ def image_rows(rows: dict, ncols: int | None = None, size: float = 0.9):
     images ``(N, C, H, W)`` or ``(N, H, W)`` in [0, 1]); the row labels stand on the left."""
     arrays = {k: np.asarray(v) for k, v in rows.items()}
     n = ncols or max(len(v) for v in arrays.values())
+    size = min(size, (MAX_WIDTH - 1.2) / n)  # the grid fits the page column
     with style():
         fig, axes = plt.subplots(len(arrays), n, figsize=(size * n + 1.2, size * len(arrays)),
                                  squeeze=False)
@@ -167,6 +178,6 @@ def image_rows(rows: dict, ncols: int | None = None, size: float = 0.9):
                 if im.ndim == 3 and im.shape[-1] == 1:
                     im = im[..., 0]
                 ax.imshow(np.clip(im, 0, 1), cmap="gray" if im.ndim == 2 else None, vmin=0, vmax=1)
-        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8.5)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9.5)
     fig.subplots_adjust(wspace=0.05, hspace=0.08)
     return fig
