@@ -10,17 +10,26 @@ from companion import catalogue, records, scorecard
 from companion.records import md
 
 
+def _last(_ignored, session=None):
+    """The verdict of the record just made (record calls return None)."""
+    return _LAST[0].records[-1].verdict
+
+
+_LAST = [None]
+
+
 def _s():
-    return records.Session("fawzi-theorem1", "ci", 0)
+    _LAST[0] = records.Session("fawzi-theorem1", "ci", 0)
+    return _LAST[0]
 
 
 def test_compare_is_two_sided_and_can_fail():
     s = _s()
-    assert s.compare("a", "Eq. 1", "x", paper=0.7, ours=0.683, tol=0.05).verdict == "reproduced"
-    assert s.compare("b", "Eq. 1", "x", paper=0.7, ours=0.76, tol=0.05).verdict == "differs"
-    assert s.compare("b2", "Eq. 1", "x", paper=0.7, ours=0.64, tol=0.05).verdict == "differs"
-    assert s.compare("c", "T2", "x", paper=100.0, ours=104.0, rel=0.05).verdict == "reproduced"
-    assert s.compare("d", "T2", "x", paper=100.0, ours=94.0, rel=0.05).verdict == "differs"
+    assert _last(s.compare("a", "Eq. 1", "x", paper=0.7, ours=0.683, tol=0.05)) == "reproduced"
+    assert _last(s.compare("b", "Eq. 1", "x", paper=0.7, ours=0.76, tol=0.05)) == "differs"
+    assert _last(s.compare("b2", "Eq. 1", "x", paper=0.7, ours=0.64, tol=0.05)) == "differs"
+    assert _last(s.compare("c", "T2", "x", paper=100.0, ours=104.0, rel=0.05)) == "reproduced"
+    assert _last(s.compare("d", "T2", "x", paper=100.0, ours=94.0, rel=0.05)) == "differs"
     # the paper's value is what the paper prints; the criterion is stated apart
     r = s.records[0]
     assert r.paper == 0.7 and "0.05" in r.criterion
@@ -42,14 +51,14 @@ def test_relative_tolerance_must_be_able_to_fail():
 def test_bound_is_one_sided():
     s = _s()
     up = dict(side="upper")
-    assert s.bound("u1", "T1", "x", ours=0.47, bound=0.48, **up).verdict == "reproduced"
-    assert s.bound("u2", "T1", "x", ours=0.49, bound=0.48, **up).verdict == "differs"
+    assert _last(s.bound("u1", "T1", "x", ours=0.47, bound=0.48, **up)) == "reproduced"
+    assert _last(s.bound("u2", "T1", "x", ours=0.49, bound=0.48, **up)) == "differs"
     # far below an upper bound is still respecting it (one-sided)
-    assert s.bound("u3", "T1", "x", ours=-5.0, bound=0.48, **up).verdict == "reproduced"
-    assert s.bound("l1", "T1", "x", ours=0.49, bound=0.5, side="lower",
-                   slack=0.02).verdict == "reproduced"
-    assert s.bound("l2", "T1", "x", ours=0.47, bound=0.5, side="lower",
-                   slack=0.02).verdict == "differs"
+    assert _last(s.bound("u3", "T1", "x", ours=-5.0, bound=0.48, **up)) == "reproduced"
+    assert _last(s.bound("l1", "T1", "x", ours=0.49, bound=0.5, side="lower",
+                   slack=0.02)) == "reproduced"
+    assert _last(s.bound("l2", "T1", "x", ours=0.47, bound=0.5, side="lower",
+                   slack=0.02)) == "differs"
     assert s.records[0].paper is None and s.records[0].reference == 0.48
     with pytest.raises(ValueError, match="side"):
         s.bound("bad", "T1", "x", ours=1.0, bound=1.0, side="both")
@@ -57,14 +66,17 @@ def test_bound_is_one_sided():
 
 def test_holds_and_self_checks():
     s = _s()
-    assert s.holds("h", "T1", "x", ok=True, ours="4 of 4").verdict == "reproduced"
-    r = s.holds("f", "T1", "x", ok=False, why_differs="small classifiers")
+    assert _last(s.holds("h", "T1", "x", ok=True, ours="4 of 4")) == "reproduced"
+    s.holds("f", "T1", "x", ok=False, why_differs="small classifiers")
+    r = s.records[-1]
     assert r.verdict == "differs" and r.reason == "small classifiers"
-    r = s.holds("g", "T1", "x", ok=False)
+    s.holds("g", "T1", "x", ok=False)
+    r = s.records[-1]
     assert r.verdict == "differs" and r.reason == records.UNEXPLAINED
     with pytest.raises(ValueError, match="bool"):
         s.holds("n", "T1", "x", ok=0.3)
-    c = s.self_check("sc", "Eq. 3", "BFS equals brute force", ok=True)
+    assert s.self_check("sc", "Eq. 3", "BFS equals brute force", ok=True) is None
+    c = s.records[-1]
     assert c.kind == "self-check" and c.paper is None
     counts = records.verdict_counts([records.asdict(r) for r in s.records])
     assert counts["reproduced"] == 1 and counts["differs"] == 2 and counts["self-check"] == 1
@@ -73,12 +85,13 @@ def test_holds_and_self_checks():
 def test_erratum_is_derived_from_both_checks():
     s = _s()
     kw = dict(printed="2 e^{+r^2/2}", corrected="2 e^{-r^2/2}", explanation="sign lost")
-    assert s.erratum("e1", "Thm 5", "x", printed_holds=False, corrected_holds=True,
-                     **kw).verdict == "erratum"
-    r = s.erratum("e2", "Thm 5", "x", printed_holds=True, corrected_holds=True, **kw)
+    assert _last(s.erratum("e1", "Thm 5", "x", printed_holds=False, corrected_holds=True,
+                     **kw)) == "erratum"
+    s.erratum("e2", "Thm 5", "x", printed_holds=True, corrected_holds=True, **kw)
+    r = s.records[-1]
     assert r.verdict == "reproduced" and "not an erratum" in r.reason
-    assert s.erratum("e3", "Thm 5", "x", printed_holds=False, corrected_holds=False,
-                     **kw).verdict == "differs"
+    assert _last(s.erratum("e3", "Thm 5", "x", printed_holds=False, corrected_holds=False,
+                     **kw)) == "differs"
     with pytest.raises(ValueError, match="explanation"):
         s.erratum("e4", "T", "x", printed="a", corrected="b", printed_holds=False,
                   corrected_holds=True, explanation=" ")

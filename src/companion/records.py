@@ -270,7 +270,7 @@ class Session:
 
     def compare(self, id: str, where: str, claim: str, *, paper: Any, ours: Any,
                 tol: float | None = None, rel: float | None = None, why_differs: str = "",
-                key: bool = False) -> Record:
+                key: bool = False) -> None:
         """A number the paper prints, reproduced within a two-sided tolerance.
 
         Parameters
@@ -293,7 +293,9 @@ class Session:
 
         Returns
         -------
-        Record
+        None
+            The record is appended to :attr:`records` (nothing is returned, so a cell ending
+            with a record call displays nothing).
         """
         p, o = _number("paper", paper, id), _number("ours", ours, id)
         if (tol is None) == (rel is None):
@@ -308,12 +310,12 @@ class Session:
                                  "tolerance of 1 or more accepts 0 and twice the paper's value")
             ok = abs(o - p) <= rel * abs(p)
             crit = f"within {100 * rel:.3g}% of the paper's value"
-        return self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
-                            why_differs=why_differs, key=key)
+        self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
+                     why_differs=why_differs, key=key)
 
     def bound(self, id: str, where: str, claim: str, *, ours: Any, bound: Any,
               side: str = "upper", slack: float = 0.0, paper: Any = None,
-              why_differs: str = "", key: bool = False) -> Record:
+              why_differs: str = "", key: bool = False) -> None:
         """A one-sided claim: ``ours <= bound + slack`` (``side="upper"``) or ``>= bound - slack``.
 
         Parameters
@@ -334,7 +336,9 @@ class Session:
 
         Returns
         -------
-        Record
+        None
+            The record is appended to :attr:`records` (nothing is returned, so a cell ending
+            with a record call displays nothing).
         """
         o, b = _number("ours", ours, id), _number("bound", bound, id)
         if side not in ("upper", "lower"):
@@ -347,11 +351,11 @@ class Session:
         else:
             extra = extra.replace("+", "−")
             ok, crit = o >= b - slack, f"ours ≥ bound {fmt(b)}{extra}"
-        return self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
-                            why_differs=why_differs, key=key, reference=bound)
+        self._record(id, where, claim, paper=paper, ours=ours, criterion=crit, ok=ok,
+                     why_differs=why_differs, key=key, reference=bound)
 
     def holds(self, id: str, where: str, claim: str, *, ok: Any, ours: Any = None,
-              paper: Any = None, why_differs: str = "", key: bool = False) -> Record:
+              paper: Any = None, why_differs: str = "", key: bool = False) -> None:
         """A statement of the paper, evaluated to a bool by the notebook.
 
         Parameters
@@ -367,16 +371,18 @@ class Session:
 
         Returns
         -------
-        Record
+        None
+            The record is appended to :attr:`records` (nothing is returned, so a cell ending
+            with a record call displays nothing).
         """
         if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
             raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
         shown = bool(ok) if ours is None else ours
-        return self._record(id, where, claim, paper=paper, ours=shown,
-                            criterion="the statement holds", ok=bool(ok),
-                            why_differs=why_differs, key=key)
+        self._record(id, where, claim, paper=paper, ours=shown,
+                     criterion="the statement holds", ok=bool(ok), why_differs=why_differs,
+                     key=key)
 
-    def self_check(self, id: str, where: str, claim: str, *, ok: Any, ours: Any = None) -> Record:
+    def self_check(self, id: str, where: str, claim: str, *, ok: Any, ours: Any = None) -> None:
         """A self-consistency check (code against code, an identity): not a reproduction.
 
         Parameters
@@ -388,19 +394,20 @@ class Session:
 
         Returns
         -------
-        Record
+        None
+            The record is appended to :attr:`records` (nothing is returned, so a cell ending
+            with a record call displays nothing).
         """
         if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
             raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
-        return self._record(id, where, claim, paper=None,
-                            ours=bool(ok) if ours is None else ours,
-                            criterion="self-consistency", ok=bool(ok),
-                            why_differs="the book's own computations disagree: a bug to report",
-                            kind="self-check")
+        self._record(id, where, claim, paper=None, ours=bool(ok) if ours is None else ours,
+                     criterion="self-consistency", ok=bool(ok),
+                     why_differs="the book's own computations disagree: a bug to report",
+                     kind="self-check")
 
     def erratum(self, id: str, where: str, claim: str, *, printed: str, corrected: str,
                 printed_holds: Any, corrected_holds: Any, ours: Any = None,
-                explanation: str) -> Record:
+                explanation: str) -> None:
         """A statement the paper prints that fails, and its correction that holds; both computed.
 
         The verdict is ``erratum`` when the printed statement fails and the corrected one holds;
@@ -422,7 +429,9 @@ class Session:
 
         Returns
         -------
-        Record
+        None
+            The record is appended to :attr:`records` (nothing is returned, so a cell ending
+            with a record call displays nothing).
         """
         for name, v in (("printed_holds", printed_holds), ("corrected_holds", corrected_holds)):
             if not isinstance(v, bool) and type(v).__name__ != "bool_":
@@ -443,27 +452,24 @@ class Session:
                      self.notebook, self.profile, self.data_summary(), "claim", False, None,
                      corrected)
         self._add(rec)
-        return rec
 
     def not_applicable(self, id: str, where: str, claim: str, *, paper: Any,
-                       reason: str) -> Record:
+                       reason: str) -> None:
         """A claim this machine cannot check: data that needs a download, or paper scale."""
         if not reason.strip():
             raise ValueError(f"claim {id!r}: say why it is not applicable offline")
         rec = Record(id, where, claim, _jsonable(paper), None, "-", "not applicable offline",
                      reason, self.notebook, self.profile, self.data_summary())
         self._add(rec)
-        return rec
 
     def not_checked(self, id: str, where: str, claim: str, *, paper: Any = None,
-                    reason: str) -> Record:
+                    reason: str) -> None:
         """A claim the page states but does not compute, and why."""
         if not reason.strip():
             raise ValueError(f"claim {id!r}: say why it is not checked")
         rec = Record(id, where, claim, _jsonable(paper), None, "-", "not checked", reason,
                      self.notebook, self.profile, self.data_summary())
         self._add(rec)
-        return rec
 
     def _add(self, rec: Record) -> None:
         if any(r.id == rec.id for r in self.records):
