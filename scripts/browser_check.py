@@ -15,7 +15,18 @@ listing every ``.html`` file on disk. For each page:
 * every internal link (same host) points to a file that exists, and its ``#anchor``, if any, to
   an id that exists on the target page;
 * no request leaves 127.0.0.1: every request is routed, and any other host is aborted and reported
-  (links to other hosts are fine; they are counted, never followed).
+  (links to other hosts are fine; they are counted, never followed);
+* nothing is clipped in a 1280-px-wide window: no content element of the article column (a
+  table, a display formula ``mjx-container[display]`` / ``div.math``, a ``pre`` / code block, an
+  image, a figure, a paragraph, a notebook output) reaches more than 2 px past the column's right
+  edge, or past an ``overflow: hidden`` box that cuts it, unless it is inside its own horizontally
+  scrollable box (``overflow-x: auto`` / ``scroll``) that itself fits the column. Margin content
+  (``.margin``, ``aside``, ``.full-width``) is meant to leave the column and is not checked;
+* content images (figures, notebook output images) are readable: displayed at least 300 px
+  wide, and, when their natural width exceeds the column, displayed at no less than 45% of
+  their natural width (a figure drawn much wider than the column shrinks its text out of reach).
+  Logos and icons (a class, ``src`` or ``alt`` naming a logo / icon / badge, or at most 64 x
+  64 px) are exempt. Thresholds: ``MIN_IMAGE_WIDTH_PX``, ``MIN_IMAGE_SCALE``, ``ICON_MAX_PX``.
 
 Prints a summary (pages, images, math elements, links, time) and exits with status 1 listing every
 failure, 2 if the check itself cannot run (no HTML folder, no Chromium).
@@ -37,6 +48,11 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1280, "height": 900}
+CLIP_TOLERANCE_PX = 2       # sub-pixel rounding; anything further past the column edge is clipped
+MIN_IMAGE_WIDTH_PX = 300    # a content image displayed narrower than this is too small to read
+MIN_IMAGE_SCALE = 0.45      # ... or shrunk below this fraction of a natural width wider than the column
+ICON_MAX_PX = 64            # images at most this size in both directions are icons, not figures
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -74,6 +90,137 @@ _MATH_JS = """async (timeoutMs) => {
           untypeset: untypeset};
 }"""
 
+# Evaluated in the page: content that reaches past the article column's right edge (not inside
+# its own horizontally scrollable box), and content images displayed too small to read.
+_LAYOUT_JS = r"""(opts) => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('main article')
+      || document.querySelector('[role="main"]') || document.querySelector('main')
+      || document.querySelector('article') || document.body;
+  const tol = opts.tolerance;
+  // the column's content box: text and figures are laid out within it
+  const colStyle = getComputedStyle(column);
+  const colRight = column.getBoundingClientRect().right - (parseFloat(colStyle.borderRightWidth) || 0)
+                   - (parseFloat(colStyle.paddingRight) || 0);
+  const colWidth = Math.round(column.clientWidth - (parseFloat(colStyle.paddingLeft) || 0)
+                              - (parseFloat(colStyle.paddingRight) || 0));
+  const SKIP = '.margin, aside, .sidebar, .marginnote, .sidenote, .full-width, .headerlink, ' +
+               'script, style, noscript, template';
+  const describe = el => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += '#' + el.id;
+    const cls = Array.from(el.classList).filter(c => !c.startsWith('mjx')).slice(0, 3);
+    if (cls.length) s += '.' + cls.join('.');
+    if (el.tagName === 'MJX-CONTAINER' && el.getAttribute('display')) s += '[display]';
+    if (el.tagName === 'IMG') {
+      s += ' src=' + (el.getAttribute('src') || '').slice(0, 80);
+    } else {
+      const text = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60);
+      if (text) s += ' "' + text + '"';
+    }
+    const box = el.parentElement && el.parentElement.closest('div.admonition, div.proof');
+    const boxTitle = box && box.querySelector('.admonition-title');
+    if (boxTitle) s += ' (in the box "' + boxTitle.innerText.replace(/\s+/g, ' ').trim().slice(0, 60) + '")';
+    for (let sec = el.closest('section'); sec; sec = sec.parentElement && sec.parentElement.closest('section')) {
+      const h = sec.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4, :scope > h5, :scope > h6');
+      if (h) {
+        s += ' (under the heading "' + h.innerText.replace(/[\s#¶]+/g, ' ').trim().slice(0, 60) + '")';
+        break;
+      }
+    }
+    return s;
+  };
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const scrolls = ox => ox === 'auto' || ox === 'scroll';
+  const clips = ox => ox === 'hidden' || ox === 'clip';
+
+  // (a) horizontal clipping
+  const problems = new Map();  // element -> message
+  // Formulas are measured by their rendering (mjx-math), not by MathJax's hidden assistive MathML
+  // (absolutely positioned and clipped, it may be wider); div.math / span.math are their boxes.
+  const CANDIDATES = 'table, pre, div.highlight, mjx-container, img, svg, canvas, video, iframe, ' +
+                     'figure, p, li, dl, blockquote, div.cell_output > *';
+  const reach = el => {
+    if (el.tagName === 'MJX-CONTAINER') {
+      const parts = Array.from(el.querySelectorAll(':scope > mjx-math'));
+      if (parts.length) return Math.max(...parts.map(m => m.getBoundingClientRect().right));
+    }
+    const rect = el.getBoundingClientRect();
+    return rect.left + Math.max(rect.width, el.scrollWidth);
+  };
+  let checked = 0;
+  for (const el of column.querySelectorAll(CANDIDATES)) {
+    if (el.closest(SKIP) || !shown(el)) continue;
+    if (el.tagName.toLowerCase() === 'svg' && el.closest('mjx-container')) continue;
+    checked += 1;
+    const rect = el.getBoundingClientRect();
+    const own = getComputedStyle(el).overflowX;
+    // how far the element's content reaches: its own box, or what overflows it
+    const contentRight = scrolls(own) ? rect.right : reach(el);
+    const contentWidth = Math.round(contentRight - rect.left);
+    if (clips(own) && el.tagName !== 'IMG' && el.scrollWidth > el.clientWidth + tol) {
+      problems.set(el, `content cut off inside ${describe(el)}: ${el.scrollWidth} px of content in a ` +
+                       `${el.clientWidth} px box with overflow-x: ${own} (make it overflow-x: auto)`);
+      continue;
+    }
+    let verdict = null;
+    for (let a = el.parentElement; a && a !== column; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      const aRight = a.getBoundingClientRect().right;
+      if (scrolls(ox)) {  // inside its own scrollable box: that box must fit the column
+        if (aRight > colRight + tol && !a.closest(SKIP)) {
+          problems.set(a, `the scrollable box ${describe(a)} reaches ${Math.round(aRight - colRight)} px ` +
+                          `past the right edge of the ${colWidth} px article column`);
+        }
+        verdict = 'scrolls';
+        break;
+      }
+      if (clips(ox) && contentRight > aRight + tol) {
+        verdict = `clipped by ${a.tagName.toLowerCase()}${a.classList.length ? '.' + Array.from(a.classList).slice(0, 2).join('.') : ''} (overflow-x: ${ox})`;
+        break;
+      }
+    }
+    if (verdict === 'scrolls') continue;
+    if (verdict === null && contentRight > colRight + tol) {
+      verdict = `spills ${Math.round(contentRight - colRight)} px past the right edge of the article column`;
+    }
+    if (verdict !== null) {
+      problems.set(el, `clipped: ${describe(el)} is ${contentWidth} px wide, the article column ` +
+                       `${colWidth} px; it ${verdict} and is not inside its own horizontally ` +
+                       `scrollable box (overflow-x: auto)`);
+    }
+  }
+  // report the innermost offender only (a clipped table, not also its output and cell)
+  const offenders = Array.from(problems.keys());
+  const clipped = offenders
+    .filter(el => !offenders.some(other => other !== el && el.contains(other)))
+    .map(el => problems.get(el));
+
+  // (b) content images too small to read
+  const small = [];
+  let images = 0;
+  for (const img of column.querySelectorAll('img')) {
+    if (img.closest(SKIP + ', .logo, .navbar-brand, .sd-avatar')) continue;
+    const label = [img.className, img.getAttribute('src') || '', img.alt || ''].join(' ');
+    if (/logo|icon|badge|avatar|emoji/i.test(label)) continue;
+    if (!img.complete || img.naturalWidth === 0 || !shown(img)) continue;
+    if (img.naturalWidth <= opts.iconMax && img.naturalHeight <= opts.iconMax) continue;
+    images += 1;
+    const w = img.getBoundingClientRect().width;
+    const natural = `${img.naturalWidth}x${img.naturalHeight}`;
+    if (w < opts.minWidth) {
+      small.push(`image too small to read: ${describe(img)} is displayed ${Math.round(w)} px wide ` +
+                 `(natural ${natural}); content images must be displayed at least ${opts.minWidth} px wide`);
+    } else if (img.naturalWidth > colWidth && w < opts.minScale * img.naturalWidth) {
+      small.push(`image scaled down too far to read: ${describe(img)} is displayed ${Math.round(w)} px ` +
+                 `wide, ${Math.round(100 * w / img.naturalWidth)}% of its natural ${natural} ` +
+                 `(at least ${Math.round(100 * opts.minScale)}% when wider than the ${colWidth} px ` +
+                 `column: draw the figure narrower)`);
+    }
+  }
+  return {column: describe(column).split(' ')[0], columnWidth: colWidth, checked: checked,
+          clipped: clipped, images: images, small: small};
+}"""
+
 _LINKS_JS = """() => ({
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
   ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id)
@@ -90,6 +237,8 @@ class Report:
     internal_links: int = 0
     anchors: int = 0
     external_links: int = 0
+    layout_elements: int = 0
+    content_images: int = 0
     requests: int = 0
     blocked: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -184,7 +333,7 @@ def check(root: Path, screenshot_dir: Path | None = None, timeout_s: float = 30.
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
+            context = browser.new_context(viewport=VIEWPORT,
                                           service_workers="block")
             context.route("**/*", route)
             page = context.new_page()
@@ -242,6 +391,13 @@ def check(root: Path, screenshot_dir: Path | None = None, timeout_s: float = 30.
                         report.fail(name, f"formula not typeset: {text!r}")
                 for text in math["errors"]:
                     report.fail(name, f"MathJax error: {text!r}")
+                layout = page.evaluate(_LAYOUT_JS, {
+                    "tolerance": CLIP_TOLERANCE_PX, "minWidth": MIN_IMAGE_WIDTH_PX,
+                    "minScale": MIN_IMAGE_SCALE, "iconMax": ICON_MAX_PX})
+                report.layout_elements += layout["checked"]
+                report.content_images += layout["images"]
+                for text in layout["clipped"] + layout["small"]:
+                    report.fail(name, text)
                 found = page.evaluate(_LINKS_JS)
                 ids_by_file[file] = set(found["ids"])
                 for href in found["links"]:
@@ -311,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - t0
     print(f"browser check of {root}: {report.pages} pages, {report.images} images, "
           f"{report.math_elements} formulas ({report.mjx_containers} typeset by MathJax), "
+          f"{report.layout_elements} content elements checked for clipping at "
+          f"{VIEWPORT['width']} px, {report.content_images} content images checked for size, "
           f"{report.internal_links} internal links ({report.anchors} with anchors), "
           f"{report.external_links} external links (not followed), {report.requests} requests, "
           f"{len(report.blocked)} blocked; {seconds:.1f} s")
@@ -322,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {failure}", file=sys.stderr)
         return 1
     print("OK: every page loads, every image is displayed, every formula is typeset, "
-          "every internal link resolves, and no request left 127.0.0.1")
+          "every internal link resolves, nothing is clipped at the column edge, every content "
+          "image is readable, and no request left 127.0.0.1")
     return 0
 
 

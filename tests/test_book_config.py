@@ -146,6 +146,95 @@ def test_toc_and_catalogue_list_the_same_notebooks_under_their_papers():
     assert files[-2:] == ["scorecard", "bibliography"]
 
 
+# ---------------------------------------------------------------- theorem boxes and style sheet
+
+_PRF_OPEN = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\{prf:(?P<kind>[a-z]+)\}[ \t]*(?P<title>.*?)\s*$")
+
+
+def prf_directives(text: str) -> list[dict]:
+    """Every ``{prf:...}`` directive of a MyST text: kind, title, options and line number."""
+    lines = text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        match = _PRF_OPEN.match(line)
+        if not match:
+            continue
+        options: dict[str, str] = {}
+        j = i + 1
+        if j < len(lines) and lines[j].strip() == "---":  # a YAML block of options
+            j += 1
+            while j < len(lines) and lines[j].strip() != "---":
+                key, _, value = lines[j].partition(":")
+                options[key.strip()] = value.strip()
+                j += 1
+        else:  # :key: value lines
+            while j < len(lines) and (opt := re.match(r"^\s*:([\w-]+):\s*(.*)$", lines[j])):
+                options[opt.group(1)] = opt.group(2).strip()
+                j += 1
+        out.append({"kind": match.group("kind"), "title": match.group("title"),
+                    "options": options, "line": i + 1})
+    return out
+
+
+def test_prf_directive_reader_on_known_text():
+    text = ("````{prf:theorem} Theorem 2 of Dai & Gifford\n:label: dg-thm2\n:nonumber:\n\nBody\n````\n"
+            ":::{prf:lemma}\n---\nnonumber: true\n---\nBody\n:::\n```{prf:proof}\nBy (1).\n```\n")
+    found = prf_directives(text)
+    assert [(d["kind"], d["title"], sorted(d["options"]), d["line"]) for d in found] == [
+        ("theorem", "Theorem 2 of Dai & Gifford", ["label", "nonumber"], 1),
+        ("lemma", "", ["nonumber"], 7), ("proof", "", [], 13)]
+
+
+def test_every_theorem_box_is_unnumbered_and_titled_with_the_paper_numbering():
+    """The guard of the one-number rule: a box shows the paper's number (its title), never a
+    counter of the book's own. Every ``prf:`` box except ``prf:proof`` (which has neither number
+    nor option) in notebooks/**/*.md and book/**/*.md must carry ``:nonumber:`` and a title, e.g.
+    ``{prf:theorem} Theorem 2 of Dai & Gifford``; the config prints the title as given and the
+    style sheet hides sphinx-proof's kind word before it (see the next test)."""
+    bad = []
+    sources = [*sorted((ROOT / "notebooks").rglob("*.md")), *sorted(BOOK.rglob("*.md"))]
+    for path in sources:
+        rel = path.relative_to(ROOT)
+        if {"_build", "_vendor"} & set(rel.parts) or rel.parts[:2] == ("book", "notebooks"):
+            continue
+        for d in prf_directives(path.read_text()):
+            if d["kind"] == "proof":
+                continue
+            problems = []
+            if "nonumber" not in d["options"]:
+                problems.append("no :nonumber:")
+            if not d["title"]:
+                problems.append("no title")
+            if problems:
+                bad.append(f"{rel}:{d['line']} prf:{d['kind']} {d['title']!r}: {', '.join(problems)}")
+    assert not bad, ("theorem boxes must be unnumbered and titled with the paper's numbering "
+                     "(e.g. `{prf:theorem} Theorem 2 of Dai & Gifford` + `:nonumber:`):\n  "
+                     + "\n  ".join(bad))
+
+
+def test_proof_titles_print_as_given_and_the_style_sheet_hides_the_kind_word():
+    cfg = CONFIG["sphinx"]["config"]
+    assert cfg["proof_title_format"] == "%t"
+    css = (BOOK / "_static" / "custom.css").read_text()
+    # sphinx_proof (nodes.depart_unenumerable_node) writes, for a :nonumber: box,
+    #   <p class="admonition-title" id="..."><span class="caption-number">Theorem </span>TITLE</p>
+    # and a numbered box's title has no id: only the unnumbered kind word is hidden.
+    import sphinx_proof.nodes
+
+    source = Path(sphinx_proof.nodes.__file__).read_text()
+    assert "search_str = f'<p class=\"admonition-title\" id=\"{id}\">'" in source
+    assert "element = f'<span class=\"caption-number\">{_(realtyp.title())} </span>'" in source
+    assert re.search(r"div\.proof > p\.admonition-title\[id\] > span\.caption-number\s*\{\s*"
+                     r"display:\s*none;", css)
+    # Jupyter Book links book/_static/*.css itself; listing it again would link it twice
+    assert "html_css_files" not in cfg and "html_static_path" not in cfg
+    # wide content scrolls in its own box
+    for selector in ("div.cell_output", 'mjx-container[display="true"]', "div.math", "span.math",
+                     "div.highlight pre", "div.pst-scrollable-table-container"):
+        assert selector in css, selector
+    assert css.count("overflow-x: auto") >= 4
+
+
 def _bib_keys() -> list[str]:
     return re.findall(r"^@\w+\{([^,\s]+),", (BOOK / "references.bib").read_text(), re.M)
 
