@@ -69,11 +69,33 @@ def apply_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
+def _resolve_backend() -> None:
+    """Load pyplot's backend now, if it is not loaded yet.
+
+    The Jupyter inline backend switches matplotlib's interactive mode on when it is first
+    loaded, which happens when the kernel's first figure is made. Should that happen inside an
+    ``rc_context``, leaving the context restores ``interactive = False``, and from then on the
+    kernel displays no figure at all (they are made, but never queued for display). Loading the
+    backend before entering the context keeps its settings out of what the context restores.
+    """
+    plt.draw_if_interactive()  # public entry point that resolves the backend; draws nothing new
+
+
 @contextmanager
 def style():
-    """The book's style for the figures made inside a ``with`` block only."""
+    """The book's style for the figures made inside a ``with`` block only.
+
+    The backend is loaded first and matplotlib's interactive mode is kept as the block leaves
+    it, so that figures made later in a notebook are still displayed (see
+    :func:`_resolve_backend`).
+    """
+    _resolve_backend()
     with mpl.rc_context(STYLE):
-        yield
+        try:
+            yield
+        finally:
+            interactive = mpl.is_interactive()
+    mpl.interactive(interactive)
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None,
@@ -160,9 +182,9 @@ def image_rows(rows: dict, ncols: int | None = None, size: float = 0.9):
     arrays = {k: np.asarray(v) for k, v in rows.items()}
     n = ncols or max(len(v) for v in arrays.values())
     size = min(size, (MAX_WIDTH - 1.2) / n)  # the grid fits the page column
-    with style():
-        fig, axes = plt.subplots(len(arrays), n, figsize=(size * n + 1.2, size * len(arrays)),
-                                 squeeze=False)
+    apply_style()  # as figure() does: globally, so the figure is displayed like any other
+    fig, axes = plt.subplots(len(arrays), n, figsize=(size * n + 1.2, size * len(arrays)),
+                             squeeze=False)
     for r, (name, imgs) in enumerate(arrays.items()):
         for c in range(n):
             ax = axes[r, c]
