@@ -54,12 +54,16 @@ def _locked(path: Path):
 
 
 def cached_model(name: str, key: dict, make: Callable[[], nn.Module],
-                 fit: Callable[[nn.Module], dict], directory: Path | None = None):
+                 fit: Callable[[nn.Module], dict], directory: Path | None = None,
+                 verbose: bool = True):
     """The model ``name`` for ``key``: loaded from the cache, or built with ``make()``, trained
     with ``fit(model)`` (which returns a dict of plain metadata, e.g. losses and seconds) and saved.
 
     Returns ``(model, meta)`` with the model in eval mode; ``meta["cached"]`` says whether it
-    came from the cache.
+    came from the cache and ``meta["summary"]`` is one line saying what happened (trained, and
+    how long, or loaded from the cache), printed to stdout unless ``verbose`` is false. That
+    line is all a notebook shows of the training: progress bars go to the command line only
+    (see :mod:`companion.progress`).
     """
     directory = Path(directory) if directory is not None else artifacts_dir()
     path = directory / f"{name}-{key_digest(key)}.pt"
@@ -68,7 +72,7 @@ def cached_model(name: str, key: dict, make: Callable[[], nn.Module],
             model, ckpt = load_checkpoint(path, make())
             meta = dict(ckpt["meta"])
             meta["cached"] = True
-            return model, meta
+            return model, _announce(meta, _summary(name, meta), verbose)
         model = make()
         t0 = time.perf_counter()
         meta = dict(fit(model) or {})
@@ -77,7 +81,22 @@ def cached_model(name: str, key: dict, make: Callable[[], nn.Module],
         model.eval()
         save_checkpoint(path, model, meta=meta)
         meta["cached"] = False
-        return model, meta
+        return model, _announce(meta, _summary(name, meta), verbose)
+
+
+def _summary(name: str, meta: dict) -> str:
+    seconds = meta.get("train_seconds")
+    took = f"{float(seconds):.1f} s" if isinstance(seconds, (int, float)) else "unknown time"
+    if meta.get("cached"):
+        return f"model {name}: loaded from the cache (trained earlier in {took})"
+    return f"model {name}: trained in {took}, saved to the cache"
+
+
+def _announce(meta: dict, line: str, verbose: bool) -> dict:
+    meta["summary"] = line
+    if verbose:
+        print(line, flush=True)
+    return meta
 
 
 def cached_arrays(name: str, key: dict, compute: Callable[[], dict],

@@ -4,6 +4,7 @@
     companion run NAME [NAME ...] [--profile ci|paper] [-p name=value ...] [--jobs N]
     companion build [--profile ci|paper] [--jobs N] [--skip-run]
     companion scorecard                     regenerate book/scorecard.md from the records
+    companion lint [NOTEBOOK ...]           lint the executed notebooks (see companion.lint)
     companion data status | prepare [NAME ...] [--network]
 
 Bad input (an unknown notebook, profile or parameter, a value of the wrong type or out of
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="reuse the executed notebooks already in book/notebooks")
 
     sub.add_parser("scorecard", help="regenerate book/scorecard.md from _build/records")
+
+    lt = sub.add_parser("lint", help="check the executed notebooks for output a page must not "
+                        "show (stderr, warnings, progress bars, bare reprs, oversized output)")
+    lt.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                    help="notebook names or .ipynb paths (default: every executed notebook)")
 
     d = sub.add_parser("data", help="offline data: status, prepare")
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -118,6 +124,9 @@ def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
             shutil.rmtree(paths.records)
         pipeline.run_many(list(catalogue.NOTEBOOKS), profile, jobs=jobs, paths=paths)
     t_run = time.perf_counter() - t0
+    if _lint_failed([paths.executed / f"{n}.ipynb" for n in catalogue.NOTEBOOKS
+                     if (paths.executed / f"{n}.ipynb").exists()]):
+        return 1
     n = scorecard.write(paths.records, paths.root / "book" / "scorecard.md")
     print(f"scorecard: {n} claims -> book/scorecard.md")
     html = paths.build / "html"
@@ -136,6 +145,44 @@ def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
     print(f"notebooks: {t_run:.0f} s, jupyter-book: {time.perf_counter() - t1:.0f} s; "
           f"book in {html}/index.html")
     return 0
+
+
+def _lint_failed(notebooks) -> bool:
+    """Lint ``notebooks``; print the report (to stderr) and return True if there are problems."""
+    from . import lint
+
+    notebooks = list(notebooks)
+    problems = lint.lint_paths(notebooks)
+    if problems:
+        print(lint.format_report(problems), file=sys.stderr)
+    else:
+        print(f"notebook lint: {len(notebooks)} executed notebook(s), no problems")
+    return bool(problems)
+
+
+def cmd_lint(targets: list[str]) -> int:
+    """``companion lint``: exit 1 with the report on problems, 0 when every notebook is clean."""
+    from pathlib import Path
+
+    paths = pipeline.Paths(pipeline.repo_root())
+    if targets:
+        notebooks = []
+        for t in targets:
+            if t.endswith(".ipynb") or Path(t).is_file():
+                notebooks.append(Path(t))
+            else:
+                catalogue.get(t)  # an unknown name exits 2, listing the valid ones
+                notebooks.append(paths.executed / f"{t}.ipynb")
+        missing = [str(n) for n in notebooks if not n.is_file()]
+        if missing:
+            raise FileNotFoundError(f"no executed notebook at {', '.join(missing)}; run "
+                                    "`python -m companion run NAME` first")
+    else:
+        notebooks = sorted(paths.executed.glob("*.ipynb"))
+        if not notebooks:
+            raise FileNotFoundError(f"no executed notebooks in {paths.executed}; run "
+                                    "`python -m companion build` or `run NAME` first")
+    return 1 if _lint_failed(notebooks) else 0
 
 
 def cmd_data(args) -> int:
@@ -173,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "data":
             return cmd_data(args)
+        if args.command == "lint":
+            return cmd_lint(args.notebooks)
     except catalogue.CatalogueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -75,6 +75,9 @@ class NotebookFailed(RuntimeError):
             f"  the executed notebook with the traceback is kept at {output}"
         )
 
+    def __reduce__(self):  # picklable, so a failure in a --jobs worker reaches the parent
+        return (type(self), (self.name, self.cell, self.error, self.output))
+
 
 @dataclass
 class RunResult:
@@ -128,10 +131,43 @@ def _failed_cell(output: Path) -> str:
     return "an unknown cell"
 
 
+def kernel_config():
+    """The traitlets configuration of the kernels that execute the notebooks.
+
+    ipykernel 7.4 warns on stderr at start-up (``[IPKernelApp] WARNING | Kernel is running over
+    TCP without encryption...``) whenever its kernel manager has not provisioned CurveZMQ keys,
+    and jupyter_client 8.10's ``KernelManager.transport_encryption`` defaults to ``"disabled"``
+    (papermill keeps that default). ``"auto"`` provisions the keys for every kernelspec that
+    declares ``supported_encryption: ["curve"]`` (ipykernel's own does), so the kernel's sockets
+    are encrypted and authenticated and the warning is gone at its source. A pyzmq built without
+    libsodium has no CurveZMQ: the kernel then uses the IPC transport (local sockets), which the
+    warning accepts as well.
+    """
+    import zmq
+    from traitlets.config import Config
+
+    cfg = Config()
+    if zmq.has("curve"):
+        cfg.KernelManager.transport_encryption = "auto"
+    else:  # pragma: no cover - pyzmq wheels ship libsodium
+        cfg.KernelManager.transport = "ipc"
+    return cfg
+
+
+def execute(nb, output: Path, parameters: dict | None = None, cwd: Path | None = None) -> None:
+    """Execute notebook ``nb`` with papermill into ``output`` (the settings every run uses)."""
+    import papermill
+
+    papermill.execute_notebook(
+        nb, str(output), parameters=parameters, kernel_name="python3",
+        cwd=str(cwd) if cwd is not None else None, progress_bar=False, log_output=False,
+        config=kernel_config(),
+    )
+
+
 def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | None = None,
                  paths: Paths | None = None) -> RunResult:
     """Execute notebook ``name`` under ``profile`` with parameter ``overrides``."""
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     paths = paths or Paths(repo_root())
@@ -147,10 +183,7 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
         stale.unlink()
     t0 = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            nb, str(out), parameters=params, kernel_name="python3", cwd=str(paths.root),
-            progress_bar=False, log_output=False,
-        )
+        execute(nb, out, params, paths.root)
     except PapermillExecutionError as exc:
         raise NotebookFailed(name, _failed_cell(out), f"{exc.ename}: {exc.evalue}", out) from None
     seconds = time.perf_counter() - t0

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from . import models as _models
+from .progress import progress as _progress
 from .attacks import AttackResult, pgd
 
 Objective = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -137,7 +137,7 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
         ``objective(model, x, y) -> loss``; default :func:`standard_objective`; use
         :class:`PGDObjective` for adversarial training.
     desc:
-        Label of the tqdm progress bar.
+        Label of the progress bar (on the command line only, see :mod:`companion.progress`).
 
     Returns
     -------
@@ -164,7 +164,7 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
         total = min(total, int(cfg.max_steps))
     result = TrainResult()
     start = time.perf_counter()
-    bar = tqdm(total=total, desc=desc, disable=not cfg.progress, leave=False)
+    bar = _progress(total=total, desc=desc, disable=not cfg.progress)
     model.train()
     try:
         for epoch in range(cfg.epochs):
@@ -258,8 +258,8 @@ def run_attack(model: nn.Module, X, labels=None, attack: Attack = pgd, batch_siz
     X = torch.as_tensor(X)
     parts, device = [], device_of(model)
     with _EvalMode(model):
-        for i in tqdm(range(0, X.shape[0], batch_size), desc=getattr(attack, "__name__", "attack"),
-                      disable=not progress, leave=False):
+        for i in _progress(range(0, X.shape[0], batch_size),
+                           desc=getattr(attack, "__name__", "attack"), disable=not progress):
             lab = None if labels is None else torch.as_tensor(labels)[i:i + batch_size].to(device)
             r = attack(model, X[i:i + batch_size].to(device), lab, **kwargs)
             parts.append(AttackResult(r.x_adv.cpu(), r.norms.cpu(), r.success.cpu(), r.p,

@@ -15,8 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from tqdm import tqdm
-
+from ..progress import progress as _progress
 from .cache import ChecksumError, DataError, NoChecksumError
 
 USER_AGENT = "companion-book-data/0.1 (+python urllib)"
@@ -32,8 +31,8 @@ def _fetch_one(url: str, dest: Path, sha256: str, size: int | None, timeout: flo
         n = 0
         with urllib.request.urlopen(req, timeout=timeout) as resp, os.fdopen(fd, "wb") as out:
             total = size or int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                      desc=dest.name, disable=not progress, leave=False) as bar:
+            with _progress(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                           desc=dest.name, disable=not progress) as bar:
                 while True:
                     block = resp.read(1 << 20)
                     if not block:

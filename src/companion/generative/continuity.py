@@ -20,7 +20,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
-from tqdm import tqdm
+
+from ..progress import progress as _progress
 
 
 @dataclass
@@ -161,7 +162,7 @@ def estimate_modulus(g: Callable[[torch.Tensor], torch.Tensor], latent_dim: int,
         z = z.to(params[0].device)
     samples = np.zeros((len(ts), n_samples))
     jobs = [(i, j) for i in range(len(ts)) for j in range(0, n_samples, batch_size)]
-    for i, j in tqdm(jobs, desc="modulus", disable=not progress, leave=False):
+    for i, j in _progress(jobs, desc="modulus", disable=not progress):
         samples[i, j:j + batch_size] = local_max_distance(
             g, z[j:j + batch_size], float(ts[i]), steps=steps, restarts=restarts,
             step_size=step_size, seed=seed + 1 + i).cpu().numpy()

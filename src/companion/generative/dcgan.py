@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
+from ..progress import progress as _progress
 from ._common import upsampling_plan
 
 
@@ -104,7 +104,7 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
     history, steps, start, stop = [], 0, time.perf_counter(), False
     generator.train()
     discriminator.train()
-    bar = tqdm(total=total, desc="GAN", disable=not progress, leave=False)
+    bar = _progress(total=total, desc="GAN", disable=not progress)
     try:
         for epoch in range(epochs):
             perm = torch.randperm(n, generator=shuffle)

@@ -6,7 +6,8 @@ from typing import Callable
 
 import torch
 from torch import nn
-from tqdm import tqdm
+
+from ..progress import progress as _progress
 
 
 @dataclass
@@ -33,8 +34,7 @@ def invert(g: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, latent_di
     x = x.detach()
     gen = torch.Generator().manual_seed(seed)
     zs, recs, dists = [], [], []
-    for i in tqdm(range(0, x.shape[0], batch_size), desc="invert", disable=not progress,
-                  leave=False):
+    for i in _progress(range(0, x.shape[0], batch_size), desc="invert", disable=not progress):
         xb = x[i:i + batch_size]
         b = xb.shape[0]
         target = xb.repeat(restarts, *([1] * (xb.dim() - 1)))

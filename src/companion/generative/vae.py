@@ -9,8 +9,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
+from ..progress import progress as _progress
 from ._common import upsampling_plan
 
 
@@ -99,7 +99,7 @@ def train_vae(model: ConvVAE, X, *, epochs: int = 1, batch_size: int = 128, lr: 
     total = epochs * per_epoch if max_steps is None else min(epochs * per_epoch, max_steps)
     history, steps, start, stop = [], 0, time.perf_counter(), False
     model.train()
-    bar = tqdm(total=total, desc="VAE", disable=not progress, leave=False)
+    bar = _progress(total=total, desc="VAE", disable=not progress)
     try:
         for epoch in range(epochs):
             perm = torch.randperm(n, generator=shuffle)
