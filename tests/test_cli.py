@@ -166,3 +166,81 @@ def test_parallel_run_of_two_notebooks(fixture_repo, monkeypatch):
     for name in ("fixture-nb", "fixture-nb2"):
         payload = json.loads((fixture_repo / "_build" / "records" / f"{name}.json").read_text())
         assert payload["records"][0]["ours"] == 7
+
+
+# ---------------------------------------------------------------- notebook names, stale HTML
+
+@pytest.mark.parametrize("spelling", [
+    "fawzi-theorems4-5", "theorems4_5", "fawzi/theorems4_5", "notebooks/fawzi/theorems4_5.md",
+    "fawzi_theorems4_5", "./notebooks/fawzi/theorems4_5.md", "book/notebooks/fawzi-theorems4-5.ipynb",
+    "Fawzi_Theorems4_5",
+])
+def test_a_notebook_may_be_named_as_its_file(spelling):
+    assert catalogue.canonical(spelling) == "fawzi-theorems4-5"
+    assert catalogue.get(spelling) is catalogue.NOTEBOOKS["fawzi-theorems4-5"]
+
+
+def test_every_registered_notebook_answers_to_its_file_names():
+    for name, spec in catalogue.NOTEBOOKS.items():
+        source = spec.source.removesuffix(".md")
+        for spelling in (name, source, f"notebooks/{spec.source}", source.replace("/", "_")):
+            assert catalogue.canonical(spelling) == name, (spelling, name)
+
+
+def test_a_file_name_two_papers_share_is_ambiguous():
+    with pytest.raises(catalogue.CatalogueError, match="ambiguous") as exc:
+        catalogue.canonical("theorem1")
+    assert "fawzi-theorem1" in str(exc.value) and "dai-gifford-theorem1" in str(exc.value)
+
+
+@pytest.mark.parametrize("argv, nearest", [
+    (["run", "fawzi-theorm1"], "did you mean fawzi-theorem1"),
+    (["run", "theorems45"], "did you mean fawzi-theorems4-5"),
+    (["run", "dai_giford_theorem2"], "did you mean dai-gifford-theorem2"),
+])
+def test_unknown_notebook_suggests_the_nearest_names_and_exits_2(argv, nearest, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert nearest in err and "valid notebooks:" in err
+
+
+def test_run_accepts_the_file_spelling(fixture_repo, capsys):
+    assert cli.main(["run", "fixture", "-p", "n=7"]) == 0  # notebooks/fixture.md
+    assert (fixture_repo / "book" / "notebooks" / "fixture-nb.ipynb").exists()
+    assert not (fixture_repo / "book" / "notebooks" / "fixture.ipynb").exists()
+
+
+def test_run_says_when_the_html_book_is_missing_or_stale(fixture_repo, capsys):
+    import os
+
+    assert cli.main(["run", "fixture-nb", "-p", "n=7"]) == 0
+    out = capsys.readouterr().out
+    assert "the HTML book (_build/html) has not been built" in out
+    assert "python -m companion build --skip-run" in out
+
+    index = fixture_repo / "_build" / "html" / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text("<html></html>")
+    executed = fixture_repo / "book" / "notebooks" / "fixture-nb.ipynb"
+    os.utime(index, (executed.stat().st_mtime + 10,) * 2)  # built after the run: up to date
+    assert cli.html_staleness(pipeline.Paths(fixture_repo)) is None
+
+    assert cli.main(["run", "fixture-nb", "-p", "n=7"]) == 0
+    os.utime(index, (executed.stat().st_mtime - 10,) * 2)
+    notice = cli.html_staleness(pipeline.Paths(fixture_repo))
+    assert "is older than 1 executed notebook(s) (fixture-nb)" in notice
+    assert notice.endswith("refresh it with: python -m companion build --skip-run")
+
+
+def test_executed_notebook_starts_with_a_hidden_what_to_install_cell(fixture_repo):
+    assert cli.main(["run", "fixture-nb", "-p", "n=7"]) == 0
+    assert cli.main(["run", "fixture-nb", "-p", "n=7"]) == 0  # a rerun does not add a second one
+    nb = json.loads((fixture_repo / "book" / "notebooks" / "fixture-nb.ipynb").read_text())
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown"
+    assert first["metadata"]["tags"] == ["remove-cell"]  # in the .ipynb, not on the page
+    text = "".join(first["source"])
+    assert 'pip install "companion @ git+https://github.com/robustness-limits/robustness-limits' in text
+    assert "downloads no data set" in text
+    notes = [c for c in nb["cells"] if c["metadata"].get("companion")]
+    assert len(notes) == 1

@@ -17,6 +17,8 @@ Profiles: ``ci`` is what continuous integration runs on 2 CPU cores; ``paper`` i
 """
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -140,13 +142,64 @@ def register(spec: NotebookSpec) -> NotebookSpec:
 
 
 def get(name: str) -> NotebookSpec:
-    """The catalogue entry of notebook ``name``; an unknown name lists the valid ones."""
+    """The catalogue entry of notebook ``name``, also spelled as its file (see :func:`canonical`);
+    an unknown name suggests the nearest names and lists the valid ones."""
     try:
         return NOTEBOOKS[name]
-    except KeyError:
-        raise CatalogueError(
-            f"unknown notebook {name!r}; valid notebooks: {', '.join(NOTEBOOKS)}"
-        ) from None
+    except (KeyError, TypeError):
+        return NOTEBOOKS[canonical(name)]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s_/\\.]+", "-", str(text).strip().lower()).strip("-")
+
+
+def _spellings(spec: NotebookSpec) -> dict[str, str]:
+    """The keys a notebook answers to (normalised: lower case, ``_`` and ``/`` read as ``-``):
+    its name, its source path without ``.md`` (``fawzi/theorems4_5``, also written
+    ``fawzi_theorems4_5``) and its file name alone (``theorems4_5``, when no other has it)."""
+    source = spec.source.removesuffix(".md")
+    return {"name": _key(spec.name), "source": _key(source), "stem": _key(source.split("/")[-1])}
+
+
+def canonical(name: str) -> str:
+    """The catalogue name of a notebook given as its name or as its file: ``fawzi-theorems4-5``,
+    ``theorems4_5``, ``fawzi/theorems4_5``, ``notebooks/fawzi/theorems4_5.md``,
+    ``fawzi_theorems4_5`` or ``book/notebooks/fawzi-theorems4-5.ipynb``. An unknown or ambiguous
+    name raises :class:`CatalogueError` with the nearest names (difflib) and the valid ones."""
+    raw = str(name)
+    if raw in NOTEBOOKS:
+        return raw
+    text = raw.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    for prefix in ("book/notebooks/", "notebooks/"):
+        text = text.removeprefix(prefix)
+    for suffix in (".md", ".ipynb"):
+        text = text.removesuffix(suffix)
+    if text in NOTEBOOKS:
+        return text
+    key = _key(text)
+    by_spelling = {n: _spellings(s) for n, s in NOTEBOOKS.items()}
+    hits = [n for n, keys in by_spelling.items() if key in (keys["name"], keys["source"])]
+    if not hits:
+        hits = [n for n, keys in by_spelling.items() if key == keys["stem"]]
+    if len(hits) == 1:
+        return hits[0]
+    valid = ", ".join(NOTEBOOKS)
+    if hits:
+        which = ", ".join(f"{n} (notebooks/{NOTEBOOKS[n].source})" for n in hits)
+        raise CatalogueError(f"notebook {raw!r} is ambiguous: it may be {which}; name one of them")
+    targets: dict[str, str] = {}
+    for n, keys in by_spelling.items():
+        for k in keys.values():
+            targets.setdefault(k, n)
+    near = []
+    for k in difflib.get_close_matches(key, list(targets), n=6, cutoff=0.6):
+        if targets[k] not in near:
+            near.append(targets[k])
+    hint = f" (did you mean {' or '.join(near[:3])}?)" if near else ""
+    raise CatalogueError(f"unknown notebook {raw!r}{hint}; valid notebooks: {valid}")
 
 
 def check_profile(profile: str) -> str:

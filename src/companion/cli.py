@@ -5,11 +5,15 @@
     companion build [--profile ci|paper] [--jobs N] [--skip-run]
     companion scorecard                     regenerate book/scorecard.md from the records
     companion lint [NOTEBOOK ...]           lint the executed notebooks (see companion.lint)
+    companion publish DIR [--git]           the executed notebooks, laid out for the launch buttons
     companion data status | prepare [NAME ...] [--network]
 
+A notebook may be named as in ``list`` or as its file: ``fawzi-theorems4-5``, ``theorems4_5``,
+``fawzi/theorems4_5``, ``notebooks/fawzi/theorems4_5.md`` and ``fawzi_theorems4_5`` are the same.
 Bad input (an unknown notebook, profile or parameter, a value of the wrong type or out of
-range) exits with status 2 before any computation, listing what is valid. A failing notebook
-exits with status 1, naming the notebook and cell, and keeps the executed notebook.
+range) exits with status 2 before any computation, listing what is valid (and, for a notebook
+name, the nearest ones). A failing notebook exits with status 1, naming the notebook and cell,
+and keeps the executed notebook.
 """
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import catalogue, pipeline, scorecard
+from .publish import PublishError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="notebooks to run in parallel (default 1; 2 uses both cores)")
 
     r = sub.add_parser("run", help="execute one or more notebooks with papermill")
-    r.add_argument("names", nargs="+", metavar="NAME", help=f"notebook names ({notebooks})")
+    r.add_argument("names", nargs="+", metavar="NAME",
+                   help=f"notebook names ({notebooks}), or their files, e.g. theorems4_5")
     add_run_options(r)
     r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable), e.g. -p n_mc=1000 -p seed=3")
@@ -62,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                         "show (stderr, warnings, progress bars, bare reprs, oversized output)")
     lt.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                     help="notebook names or .ipynb paths (default: every executed notebook)")
+
+    pb = sub.add_parser("publish", help="write the executed notebooks, each with a first cell that "
+                        "installs companion at this commit, and the Binder files into DIR (the "
+                        "content of the 'notebooks' branch that the launch buttons open)")
+    pb.add_argument("dir", metavar="DIR", help="the folder to write (e.g. ../robustness-limits-notebooks)")
+    pb.add_argument("--git", action="store_true",
+                    help="make DIR a git repository on branch 'notebooks' and commit (no push)")
 
     d = sub.add_parser("data", help="offline data: status, prepare")
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -175,11 +189,10 @@ def cmd_lint(targets: list[str]) -> int:
     if targets:
         notebooks = []
         for t in targets:
-            if t.endswith(".ipynb") or Path(t).is_file():
+            if t.endswith(".ipynb") or (Path(t).is_file() and not t.endswith(".md")):
                 notebooks.append(Path(t))
-            else:
-                catalogue.get(t)  # an unknown name exits 2, listing the valid ones
-                notebooks.append(paths.executed / f"{t}.ipynb")
+            else:  # a name, or a source file: an unknown one exits 2 with the nearest names
+                notebooks.append(paths.executed / f"{catalogue.canonical(t)}.ipynb")
         missing = [str(n) for n in notebooks if not n.is_file()]
         if missing:
             raise FileNotFoundError(f"no executed notebook at {', '.join(missing)}; run "
@@ -212,6 +225,26 @@ def cmd_results(args) -> int:
     return 0
 
 
+def html_staleness(paths: pipeline.Paths) -> str | None:
+    """A line saying that the HTML book is missing or older than the executed notebooks, with
+    the command that rebuilds it from them; None when it is up to date (or nothing ran)."""
+    executed = list(paths.executed.glob("*.ipynb"))
+    if not executed:
+        return None
+    index = paths.build / "html" / "index.html"
+    refresh = "python -m companion build --skip-run"
+    if not index.exists():
+        return (f"note: the HTML book ({index.parent.relative_to(paths.root)}) has not been built; "
+                f"build it from the executed notebooks with: {refresh}")
+    built = index.stat().st_mtime
+    newer = sorted(p for p in executed if p.stat().st_mtime > built)
+    if not newer:
+        return None
+    shown = ", ".join(p.stem for p in newer[:4]) + (f" and {len(newer) - 4} more" if len(newer) > 4 else "")
+    return (f"note: the HTML book ({index.parent.relative_to(paths.root)}) is older than "
+            f"{len(newer)} executed notebook(s) ({shown}); refresh it with: {refresh}")
+
+
 def cmd_data(args) -> int:
     from . import data
 
@@ -229,12 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list()
         if args.command == "run":
             overrides = _parse_params(args.param)
-            for name in args.names:
-                catalogue.get(name)
-            _check_overrides(args.names, args.profile, overrides)
+            names = list(dict.fromkeys(catalogue.canonical(name) for name in args.names))
+            _check_overrides(names, args.profile, overrides)
             if args.jobs < 1:
                 raise catalogue.CatalogueError(f"--jobs {args.jobs}: must be at least 1")
-            pipeline.run_many(args.names, args.profile, overrides, jobs=args.jobs)
+            pipeline.run_many(names, args.profile, overrides, jobs=args.jobs)
+            notice = html_staleness(pipeline.Paths(pipeline.repo_root()))
+            if notice:
+                print(notice)
             return 0
         if args.command == "build":
             if args.jobs < 1:
@@ -252,12 +287,20 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_data(args)
         if args.command == "lint":
             return cmd_lint(args.notebooks)
+        if args.command == "publish":
+            from . import publish
+
+            publish.publish(Path(args.dir), pipeline.repo_root(), git=args.git)
+            return 0
     except catalogue.CatalogueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except pipeline.NotebookFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except PublishError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

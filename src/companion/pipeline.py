@@ -190,6 +190,11 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     if not stale.exists():
         raise NotebookFailed(name, "its last cell", "no reproduction records were written "
                              "(the notebook must end with rec.finish())", out)
+    # The .ipynb that the page's download button serves starts by saying what to install and
+    # which data to fetch (a Markdown cell tagged remove-cell: not shown on the HTML page).
+    from .publish import add_download_note
+
+    add_download_note(out, name, paths.root, paths.records)
     _store_runtime(paths, name, profile, seconds)
     return RunResult(name, profile, seconds, out, params)
 
