@@ -89,6 +89,11 @@ def build_site(root: Path) -> None:
         f"{WIDE_MATH}"
         f'<div class="cell docutils container"><div class="cell_input">{LONG_CODE}</div></div>'
         '<div class="cell_output docutils container"><img src="figure.png" alt="a figure"></div>'
+        # a formula beyond the column edge, in a table that scrolls in its wrapper: fine
+        '<div class="pst-scrollable-table-container"><table><tr>'
+        + "".join(f"<td>cell_{i}_wide_wide</td>" for i in range(12))
+        + '<td><span class="math notranslate nohighlight"><mjx-container class="MathJax" '
+          'jax="CHTML"><mjx-math>x^2</mjx-math></mjx-container></span></td></tr></table></div>'
         '<p>An icon <img src="icon.png" width="16"> and a <code class="docutils literal"><span '
         'class="pre">narrow</span></code> table:</p><table><tr><td>a</td><td>b</td></tr></table>'
         '<aside class="margin"><div style="width: 1200px">margin notes may leave the column</div></aside>'
