@@ -14,20 +14,17 @@ The rules the methods enforce
   computed, a threshold it chose) goes into ``criterion`` / ``reference``, never into ``paper``.
 * A verdict is always *derived* from a comparison that can fail; no method takes a verdict.
 
-  ==========================  ==================================================================
-  :meth:`~Session.compare`    two-sided: ``|ours - paper| <= tol`` or ``<= rel * |paper|``
-                              (``0 < rel < 1``), against a number the paper prints
-  :meth:`~Session.bound`      one-sided: ``ours <= bound`` (``side="upper"``) or ``>=``
-                              (``side="lower"``), the bound computed or printed
-  :meth:`~Session.holds`      a statement evaluated to a bool (with the evidence in ``ours``)
-  :meth:`~Session.erratum`    the printed statement is checked *and* the corrected one: the
-                              verdict is ``erratum`` only if the printed one fails and the
-                              corrected one holds
-  :meth:`~Session.self_check` code against code, an algebraic identity: shown, never counted as
-                              a reproduction
-  :meth:`~Session.not_applicable`  data or scale this machine cannot have
-  :meth:`~Session.not_checked`     a claim the page discusses but does not compute
-  ==========================  ==================================================================
+  - :meth:`~Session.compare`: two-sided, ``|ours - paper| <= tol`` or ``<= rel * |paper|``
+    (``0 < rel < 1``), against a number the paper prints;
+  - :meth:`~Session.bound`: one-sided, ``ours <= bound`` (``side="upper"``) or ``>=``
+    (``side="lower"``), the bound computed or printed;
+  - :meth:`~Session.holds`: a statement evaluated to a bool (with the evidence in ``ours``);
+  - :meth:`~Session.erratum`: the printed statement is checked *and* the corrected one; the
+    verdict is ``erratum`` only if the printed one fails and the corrected one holds;
+  - :meth:`~Session.self_check`: code against code, an algebraic identity; shown, never
+    counted as a reproduction;
+  - :meth:`~Session.not_applicable`: data or scale this machine cannot have;
+  - :meth:`~Session.not_checked`: a claim the page discusses but does not compute.
 
 * A failed comparison becomes ``differs`` with the explanation given in ``why_differs`` (say in
   advance what would explain a difference); a failure without one is recorded as unexplained,
