@@ -255,6 +255,32 @@ class Checkerboard:
         """:math:`r_\\mathcal{Z}` of ``n`` fresh latent samples, drawn in chunks to bound memory."""
         return map_latent(rng, n, self.d, self.r_z, chunk_entries)
 
+    @staticmethod
+    def parity_mean() -> float:
+        r""":math:`E[(-1)^{\lfloor z \rfloor}] = \sum_{j \in \mathbb Z} (-1)^j (\Phi(j+1) - \Phi(j))`
+        for :math:`z \sim \mathcal N(0, 1)`, summed numerically over :math:`|j| \le 40`.
+
+        It vanishes (the cells :math:`[j, j+1)` and :math:`[-j-1, -j)` carry equal mass and
+        opposite signs); computed, it is zero up to rounding."""
+        j = np.arange(-40, 40)
+        return float(np.sum((-1.0) ** j * (norm.cdf(j + 1) - norm.cdf(j))))
+
+    def parity_measures(self) -> np.ndarray:
+        r"""The class measures computed from the parity rather than assumed:
+        :math:`\nu(C_1) = (1 + m^d)/2` with :math:`m =` :meth:`parity_mean` (independent
+        coordinates: :math:`E[(-1)^{\sum_i \lfloor z_i \rfloor}] = m^d`)."""
+        even = (1 + self.parity_mean() ** self.d) / 2
+        return np.array([even, 1 - even])
+
+    def quantile(self, q: float) -> float:
+        r"""The ``q``-quantile of :math:`r_\mathcal{Z}`: the :math:`\epsilon` with
+        :math:`P(r_\mathcal{Z} \le \epsilon) = q` (``0 < q < 1``), by root finding on :meth:`cdf`."""
+        from scipy import optimize
+
+        if not 0 < q < 1:
+            raise ValueError(f"q must be a probability in (0, 1), got {q!r}")
+        return float(optimize.brentq(lambda e: self.cdf(e) - q, 0.0, 0.5, xtol=1e-14))
+
 
 # ------------------------------------------------------------------------------------ Theorem 3
 class RotatedSectorPair:

@@ -343,3 +343,126 @@ def theorem3_general_bound(eps, outside_measures, delta):
     b = norm.isf(inner[keep])
     out = (norm.sf(b) - norm.sf(b + e[..., None])).sum(axis=-1) - 2 * delta
     return out if e.ndim else float(out)
+
+
+# ---------------------------------------------------------------------------- tail forms
+# Near probability 1 a lower bound such as Eq. (1) and the probability it bounds both round to
+# 1.0 in floating point, so their difference says nothing. The complements (upper tails) keep
+# full relative precision: each inequality "P >= bound" is checked as "1 - P <= 1 - bound".
+__all__ += [
+    "theorem1_complement", "theorem1_balanced_complement", "theorem1_equal_classes_complement",
+    "lemma2_tail_ratio", "lemma2_equal_classes_tail_ratio", "theorem2_classes_needed",
+    "theorem3_nonvacuous_eps",
+]
+
+
+def theorem1_complement(eps, measures):
+    r""":math:`1 - \text{Eq.(1)} = \sum_i \bar\Phi(a_{\neq i} + \epsilon)`, without cancellation.
+
+    Because :math:`\sum_i \bar\Phi(a_{\neq i}) = \sum_i \nu(C_i) = 1`, one minus the bound of
+    Eq. (1) is a sum of upper tails (an empty class contributes 0, a class of measure 1
+    contributes 1). Vectorised over ``eps``.
+
+    Parameters
+    ----------
+    eps : float or array_like
+        Perturbation norms (``>= 0``).
+    measures : array_like
+        The class measures :math:`\nu(C_i)`.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The shape of ``eps``.
+    """
+    e = _check_eps(eps)
+    m = check_measures(measures)
+    a = norm.isf(m[m > 0])
+    out = norm.sf(a + e[..., None]).sum(axis=-1)
+    return out if e.ndim else float(out)
+
+
+def theorem1_balanced_complement(eps):
+    r""":math:`1 - \text{Eq.(2)} = \sqrt{\pi/2}\, e^{-\epsilon^2/2}` (vectorised over ``eps``)."""
+    e = _check_eps(eps)
+    out = SQRT_PI_OVER_2 * np.exp(-e ** 2 / 2)
+    return out if e.ndim else float(out)
+
+
+def theorem1_equal_classes_complement(eps, K):
+    r""":math:`1 - \text{Eq.(3)} = \sqrt{\pi/2}\, e^{-\epsilon^2/2 - \epsilon b}`,
+    :math:`b = \sqrt{\log(K^2/(4\pi\log K))}` (Eq. (11)), for :math:`K \ge 5`."""
+    K = _check_K(K, 5)
+    e = _check_eps(eps)
+    out = SQRT_PI_OVER_2 * np.exp(-e ** 2 / 2 - e * eq11_quantile_lower(K))
+    return out if e.ndim else float(out)
+
+
+def lemma2_tail_ratio(tail, eps):
+    r"""Eq. (9) in tail form: :math:`\bar\Phi(a + \epsilon) / \big(t\sqrt{\pi/2}\,
+    e^{-\epsilon^2/2 - \epsilon a}\big)` with :math:`t = 1 - p` and :math:`a = \bar\Phi^{-1}(t)`.
+
+    Eq. (9) holds at :math:`(p, \epsilon)` exactly when this ratio is at most 1. Parametrising by
+    the tail :math:`t \in (0, 1/2]` rather than by :math:`p` keeps full precision for
+    :math:`p` close to 1. Broadcast over ``tail`` and ``eps``.
+    """
+    t = np.asarray(tail, dtype=float)
+    if np.any(~((t > 0) & (t <= 0.5))):
+        raise ValueError(f"Lemma 2 needs p in [1/2, 1): the tail 1 - p must lie in (0, 1/2], "
+                         f"got {tail!r}")
+    e = _check_eps(eps)
+    a = norm.isf(t)
+    out = norm.sf(a + e) / (t * SQRT_PI_OVER_2 * np.exp(-e ** 2 / 2 - e * a))
+    return out if out.ndim else float(out)
+
+
+def lemma2_equal_classes_tail_ratio(K, eps):
+    r"""Eq. (10) in tail form: :math:`\bar\Phi(a + \epsilon) / \big(\tfrac1K\sqrt{\pi/2}\,
+    e^{-\epsilon^2/2 - \epsilon b}\big)`, :math:`a = \bar\Phi^{-1}(1/K)`, :math:`b` of Eq. (11).
+
+    Eq. (10) holds at :math:`(K, \epsilon)` exactly when the ratio is at most 1 (``K >= 5``,
+    broadcast over ``K`` and ``eps``).
+    """
+    K = np.asarray(K, dtype=float)
+    e = _check_eps(eps)
+    b = eq11_quantile_lower(K)
+    a = norm.isf(1.0 / K)
+    out = norm.sf(a + e) * K / (SQRT_PI_OVER_2 * np.exp(-e ** 2 / 2 - e * b))
+    return out if out.ndim else float(out)
+
+
+def theorem2_classes_needed(target: float, K_max: int = 10 ** 9) -> int:
+    r"""The smallest number ``K`` of equiprobable classes whose Theorem 2 bound is ``<= target``.
+
+    The bound :func:`theorem2_equal_classes_bound` decreases in ``K``, so the answer is found by
+    bisection on the integers in ``[2, K_max]``.
+
+    Raises
+    ------
+    ValueError
+        If even ``K_max`` classes leave the bound above ``target``.
+    """
+    if not target > 0:
+        raise ValueError(f"target must be > 0 (a mean perturbation norm), got {target!r}")
+    K_max = _check_K(K_max, 2)
+    if theorem2_equal_classes_bound(K_max) > target:
+        raise ValueError(f"the Theorem 2 bound stays above {target!r} up to K = {K_max}")
+    lo, hi = 1, K_max                 # bound(lo) > target (or lo = 1), bound(hi) <= target
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if mid >= 2 and theorem2_equal_classes_bound(mid) <= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def theorem3_nonvacuous_eps(delta):
+    r"""The perturbation norm above which Theorem 3's bound is positive:
+    :math:`\sqrt{2\log(\sqrt{\pi/2}/(1 - 2\delta))}` (for :math:`0 \le \delta < 1/2`)."""
+    delta = np.asarray(delta, dtype=float)
+    if np.any(~((delta >= 0) & (delta < 0.5))):
+        raise ValueError(f"the bound is positive for some eps only when 0 <= delta < 1/2; "
+                         f"got {delta!r}")
+    out = np.sqrt(2 * np.log(SQRT_PI_OVER_2 / (1 - 2 * delta)))
+    return out if out.ndim else float(out)
