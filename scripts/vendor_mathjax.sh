@@ -4,8 +4,13 @@
 #
 #   bash scripts/vendor_mathjax.sh          # idempotent: does nothing when already in place
 #
-# The tarball (`npm pack mathjax@3.2.2`) is cached in .cache/npm/ and its SHA-256 is checked
-# against the value pinned below before anything is extracted. Only what the runtime of
+# The tarball (`npm pack mathjax@3.2.2`, or without npm the same file downloaded from the
+# registry's tarball URL, $COMPANION_NPM_REGISTRY/mathjax/-/mathjax-3.2.2.tgz with
+# COMPANION_NPM_REGISTRY defaulting to https://registry.npmjs.org) is cached in .cache/npm/ and
+# its SHA-256 is checked against the value pinned below before anything is extracted. The pin is
+# the SHA-256 of the registry's tarball, whose published integrity is
+# sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==
+# (`npm view mathjax@3.2.2 dist.integrity`): npm pack and the download give the same bytes. Only what the runtime of
 # es5/tex-mml-chtml.js needs is kept (about 3 MB): the combined component, the CHTML woff-v2
 # fonts, the TeX extensions (loaded on demand by \require and autoload), the accessibility and
 # menu components it may load lazily, and the English speech-rule maps they read.
@@ -19,6 +24,8 @@ cd "$(dirname "$0")/.."
 VERSION=3.2.2
 SHA256=1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
 CACHE=${COMPANION_NPM_CACHE:-.cache/npm}
+REGISTRY=${COMPANION_NPM_REGISTRY:-https://registry.npmjs.org}
+URL="${REGISTRY%/}/mathjax/-/mathjax-$VERSION.tgz"
 DEST=book/_vendor/mathjax
 TARBALL="$CACHE/mathjax-$VERSION.tgz"
 STAMP="$DEST/.vendored"
@@ -29,20 +36,41 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "mathjax@$VERSION $SHA256" ] \
   exit 0
 fi
 
+# SHA-256 of a file with whatever the machine has (coreutils, macOS's shasum, or Python).
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d' ' -f1
+  else
+    python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$1"
+  fi
+}
+verified() { [ -f "$1" ] && [ "$(sha256 "$1")" = "$SHA256" ]; }
+
 mkdir -p "$CACHE"
-if [ ! -f "$TARBALL" ] || ! echo "$SHA256  $TARBALL" | sha256sum --check --status; then
-  command -v npm >/dev/null 2>&1 || {
-    echo "[mathjax] npm is not installed: run 'apt-get install npm' (or scripts/setup.sh)" >&2
-    exit 1
-  }
-  echo "[mathjax] npm pack mathjax@$VERSION -> $CACHE"
+if ! verified "$TARBALL"; then
   rm -f "$TARBALL"
-  (cd "$CACHE" && npm pack --silent "mathjax@$VERSION" >/dev/null)
+  if command -v npm >/dev/null 2>&1; then
+    echo "[mathjax] npm pack mathjax@$VERSION -> $CACHE"
+    registry=()
+    [ -n "${COMPANION_NPM_REGISTRY:-}" ] && registry=(--registry "$REGISTRY")
+    (cd "$CACHE" && npm pack --silent ${registry[@]+"${registry[@]}"} "mathjax@$VERSION" >/dev/null)
+  else
+    # No npm (no Debian package, or another system): the registry's tarball itself.
+    echo "[mathjax] npm not found: downloading $URL -> $CACHE"
+    python3 - "$URL" "$TARBALL.part" <<'PY'
+import shutil, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=120) as response, open(sys.argv[2], "wb") as out:
+    shutil.copyfileobj(response, out)
+PY
+    mv "$TARBALL.part" "$TARBALL"
+  fi
 fi
-if ! echo "$SHA256  $TARBALL" | sha256sum --check --status; then
+if ! verified "$TARBALL"; then
   echo "[mathjax] checksum mismatch for $TARBALL:" >&2
   echo "  expected $SHA256" >&2
-  echo "  got      $(sha256sum "$TARBALL" | cut -d' ' -f1)" >&2
+  echo "  got      $(sha256 "$TARBALL")" >&2
   echo "  delete the file and run this script again; if it persists, the registry served another tarball" >&2
   exit 1
 fi

