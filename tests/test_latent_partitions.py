@@ -8,7 +8,7 @@ from scipy import integrate
 from scipy.stats import norm
 
 from companion.bounds import gaussian_isoperimetry as gi
-from companion.latent_partitions import (Checkerboard, RotatedSectorPair, Sectors, Slabs, empirical_cdf,
+from companion.latent_partitions import (Checkerboard, RotatedSectorPair, Sectors, Slabs, empirical_cdf, map_latent,
                                          sample_latent)
 
 H = 0.004                                     # brute-force grid spacing
@@ -180,3 +180,111 @@ def test_theorem3_bounds_on_rotated_sectors():
     assert not gi.theorem3_assumption_holds(f.measures, 0.0)
     assert f.cdf(2.0) < gi.theorem3_bound(2.0, 0.0) - 0.3
     assert f.cdf(2.0) >= gi.theorem3_general_bound(2.0, 1 - f.measures, 0.0) - 1e-12
+
+
+# ------------------------------------------------------------------ input handling, edge cases, exact values
+def test_sampling_and_chunking_give_one_stream():
+    z = sample_latent(np.random.default_rng(4), 10, 3)
+    assert z.shape == (10, 3)
+    for chunk in (1, 6, 30, 2_000_000):                 # chunks of 1 (one row at a time), 2, 10 rows
+        got = map_latent(np.random.default_rng(4), 10, 3, lambda x: x[:, 0] - 2 * x[:, 2], chunk_entries=chunk)
+        np.testing.assert_array_equal(got, z[:, 0] - 2 * z[:, 2])
+    assert sample_latent(np.random.default_rng(0), 1, 1).shape == (1, 1)
+    assert map_latent(np.random.default_rng(0), 1, 1, lambda x: x[:, 0]).shape == (1,)
+    cb = Checkerboard(3)
+    np.testing.assert_array_equal(cb.r_z_samples(np.random.default_rng(2), 7),
+                                  cb.r_z(sample_latent(np.random.default_rng(2), 7, 3)))
+    for n, d in ((0, 2), (2, 0)):
+        for f in (lambda: sample_latent(np.random.default_rng(0), n, d),
+                  lambda: map_latent(np.random.default_rng(0), n, d, lambda x: x[:, 0])):
+            with pytest.raises(ValueError, match=r"need n >= 1 samples and dimension d >= 1"):
+                f()
+
+
+def test_empirical_cdf_counts_ties_and_its_standard_error():
+    p, se = empirical_cdf([1.0, 1.0, 2.0, 0.5], [0.0, 1.0, 1.5, 2.0])
+    np.testing.assert_array_equal(p, [0.0, 0.75, 0.75, 1.0])        # P(r <= eps): ties count
+    np.testing.assert_allclose(se, np.sqrt(p * (1 - p) / 4), rtol=1e-15)
+    assert se[1] == pytest.approx(math.sqrt(0.75 * 0.25 / 4))
+    p, se = empirical_cdf([0.5], [0.0, 1.0])                         # a single sample
+    assert p.tolist() == [0.0, 1.0] and se.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=r"^empirical_cdf needs at least one sample$"):
+        empirical_cdf([], [0.5])
+
+
+def test_eps_validation_and_scalar_results():
+    parts = [Slabs([0.0]), Sectors(3), Checkerboard(2), RotatedSectorPair(2, 0.3)]
+    for part in parts:
+        for bad in (-0.1, np.nan):
+            with pytest.raises(ValueError, match=r"eps must be >= 0"):
+                part.cdf(bad)
+        assert type(part.cdf(0.4)) is float
+        assert part.cdf(np.array([0.1, 0.4])).shape == (2,)
+    assert type(Checkerboard.inner_mass(0.2)) is float
+    assert Checkerboard.inner_mass(0.7) == 0.0 and Checkerboard(2).cdf(0.7) == 1.0   # past 1/2: always fooled
+    np.testing.assert_array_equal(Checkerboard.inner_mass(np.array([0.6, 2.0])), [0.0, 0.0])
+
+
+def test_rayleigh_cdf_is_the_law_of_a_scaled_2d_gaussian_norm():
+    import warnings
+    from scipy.stats import rayleigh
+
+    from companion.latent_partitions import _rayleigh_cdf
+
+    eps = np.array([0.0, 0.3, 1.0, 2.5])
+    for scale in (0.5, 1.0, 3.0):
+        np.testing.assert_allclose(_rayleigh_cdf(eps, scale), rayleigh.cdf(eps / scale), rtol=1e-12, atol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _rayleigh_cdf(np.array([1.0]), np.array([0.0]))[0] == 1.0   # a point mass at 0
+
+
+def test_slabs_validation_ties_and_asymmetric_boundaries():
+    assert Slabs([0.0]).K == 2 and Slabs([-1, 0, 2]).K == 4
+    for bad in ([], [0.0, np.inf], [0.0, 0.0], [1.0, 0.0]):
+        with pytest.raises(ValueError, match="non-empty, finite, strictly increasing"):
+            Slabs(bad)
+    s = Slabs([0.3, 1.0])
+    z = np.array([[0.3], [1.0], [-2.0], [0.5]])                       # two points exactly on boundaries
+    np.testing.assert_array_equal(s.classify(z), [1, 2, 0, 1])       # class k is b_k <= z_1 < b_{k+1}
+    np.testing.assert_allclose(s.r_z(z), [0.0, 0.0, 2.3, 0.2], atol=1e-15)
+    assert Slabs.equal_measure(2).boundaries.tolist() == [0.0]
+    for K in (1, 2.5):
+        with pytest.raises(ValueError, match=r"^K must be an integer >= 2"):
+            Slabs.equal_measure(K)
+
+
+def test_sectors_and_checkerboard_classes():
+    sec = Sectors(4)
+    # just below angle 0: the angle mod 2 pi rounds to 2 pi, still the last sector
+    z = np.array([[1.0, -1e-300], [1.0, 1e-9], [-1.0, 0.5], [0.0, -1.0]])
+    np.testing.assert_array_equal(sec.classify(z), [3, 0, 1, 3])
+    cb = Checkerboard(2)
+    z = np.array([[0.5, 0.5], [1.5, 0.2], [-0.5, 0.5], [-1.5, -2.5], [2.2, 3.7]])
+    want = [(math.floor(a) + math.floor(b)) % 2 for a, b in z]
+    got = cb.classify(z)
+    assert got.dtype.kind == "i" and got.tolist() == want
+    for bad in (0, 2.5):
+        with pytest.raises(ValueError, match=r"^dimension d must be an integer >= 1"):
+            Checkerboard(bad)
+
+
+def test_checkerboard_mean_by_direct_integration():
+    # d = 1: E dist(z, Z) = sum_j int_j^{j+1} min(t - j, j + 1 - t) phi(t) dt
+    ref = sum(integrate.quad(lambda t, j=j: min(t - j, j + 1 - t) * norm.pdf(t), j, j + 1, epsabs=1e-14)[0]
+              for j in range(-10, 10))
+    assert Checkerboard(1).mean() == pytest.approx(ref, abs=1e-11)
+    # d = 3: int_0^{1/2} q(eps)^3 with q written with math.erf, by Simpson's rule
+    Phi = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))  # noqa: E731
+    q = lambda e: sum(Phi(j + 1 - e) - Phi(j + e) for j in range(-10, 10))  # noqa: E731
+    e = np.linspace(0, 0.5, 2001)
+    y = np.array([q(x) ** 3 for x in e])
+    simpson = (e[1] - e[0]) / 3 * (y[0] + y[-1] + 4 * y[1:-1:2].sum() + 2 * y[2:-1:2].sum())
+    assert Checkerboard(3).mean() == pytest.approx(simpson, abs=1e-10)
+
+
+def test_rotated_pair_at_a_full_sector_and_scalar_distances():
+    pair = RotatedSectorPair(4, math.pi / 2)               # h is f relabelled: they disagree everywhere
+    assert pair.delta == pytest.approx(1.0)
+    z = sample_latent(np.random.default_rng(8), 500, 2)
+    assert not pair.agree(z).any()

@@ -60,14 +60,14 @@ def digits_cnn(space: ImageSpace, seed: int = 0, epochs: int = 30):
     Returns ``(labels, info)``; ``info`` has the test accuracy on held-out downscaled digits and
     the dataset's provenance.
     """
+    if space.h != 1:
+        raise ValueError("digits_cnn needs a one-channel space (h = 1)")
     import torch
     from skimage.transform import resize
     from torch import nn
 
     from .. import data
 
-    if space.h != 1:
-        raise ValueError("digits_cnn needs a one-channel space (h = 1)")
     train, test = data.load("sklearn-digits", "train"), data.load("sklearn-digits", "test")
 
     def prep(ds):

@@ -58,7 +58,8 @@ def verify(space: ImageSpace, labels: np.ndarray, classifier: str,
     if space.q == 2 and not pixels:
         dist = distance_to_other_class(labels)
     else:
-        dist = distance_to_other_class(labels.reshape(space.hamming_shape(pixels))).ravel()
+        # hypercube=False: a one-axis shape (n = 1 with pixels, or N = 1) is the complete graph, not a hypercube
+        dist = distance_to_other_class(labels.reshape(space.hamming_shape(pixels)), hypercube=False).ravel()
     top = space.n ** 2 if pixels else space.N
     sizes = np.arange(top + 1)
     fr = robust_fractions(labels, dist, top)
