@@ -15,6 +15,7 @@ from companion.discrete.verification import verify
 
 
 def _check(fig):
+    fig.canvas.draw()      # renders every label: mathtext the figure cannot typeset fails here
     w, _ = fig.get_size_inches()
     assert w <= plotting.MAX_WIDTH + 1e-9
     for ax in fig.axes:

@@ -322,7 +322,7 @@ def corollary1_curves(grid, r: float = 0.5, bs=(1, 2, 4, 8)) -> dict:
     and for ``p = 2`` at each bit depth (keyed by their legend labels), with their limits
     (``h = 1``)."""
     K = corollary1_limit(r)["K"]
-    out = {"$p \\le 1$": (np.array([rc.table1_upper(r, n, p=1) / rc.table1_lower(r, n, p=1)
+    out = {"$p \\leq 1$": (np.array([rc.table1_upper(r, n, p=1) / rc.table1_lower(r, n, p=1)
                                   for n in grid]), K)}
     for b in bs:
         ratio = np.array([rc.table1_upper(r, n, b=b, p=2) / rc.table1_lower(r, n, b=b, p=2)
