@@ -230,10 +230,28 @@ def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray
     return np.bincount(labels.numpy(), minlength=num_classes) / n
 
 
+def percentile(values: np.ndarray, q: float) -> float:
+    """The smallest ``t`` with empirical ``P(r <= t) >= q`` (``0 < q <= 1``)."""
+    if not 0 < q <= 1:
+        raise ValueError(f"q must lie in (0, 1], got {q!r}")
+    v = np.sort(np.asarray(values, dtype=float))
+    return float(v[math.ceil(q * len(v)) - 1])
+
+
 def percentile25(values: np.ndarray) -> float:
     """The paper's statistic: the smallest ``t`` with empirical ``P(r <= t) >= 0.25``."""
-    v = np.sort(np.asarray(values, dtype=float))
-    return float(v[math.ceil(0.25 * len(v)) - 1])
+    return percentile(values, 0.25)
+
+
+def log_bins(groups, bound: float, n: int = 25, pad: float = 0.1) -> np.ndarray:
+    """``n`` logarithmically spaced histogram edges covering the finite positive values of
+    every array in ``groups`` and ``bound``, padded by ``pad`` decades on each side."""
+    v = np.concatenate([np.asarray(g, dtype=float).ravel() for g in groups])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        raise ValueError("no finite positive value to bin")
+    lo, hi = np.log10(v.min()) - pad, np.log10(max(v.max(), bound)) + pad
+    return np.logspace(lo, hi, n)
 
 
 def latent_quantile_bound(measures, q: float = 0.25) -> float:
@@ -263,6 +281,74 @@ def image_mean_bound(measures, modulus, diameter: float) -> float:
     """
     core = float(modulus.concave_majorant()(gi.theorem2_bound(measures)))
     return core + modulus.failure_prob * float(diameter)
+
+
+@dataclass
+class Theorem4Curve:
+    """Eq. (6) against the measured distribution of ``r_X`` on a grid of ``eps``.
+
+    ``bound``: the lower bound of Eq. (6) on ``P(r_X <= eps)`` with the modulus' failure
+    probability subtracted (clipped to [0, 1]); ``ecdf``: the empirical ``P(r_X <= eps)`` of
+    the measured values, ``se`` its standard error (at least that of one sample in ``n``).
+    """
+
+    eps: np.ndarray
+    bound: np.ndarray
+    ecdf: np.ndarray
+    se: np.ndarray
+
+    @property
+    def informative(self) -> np.ndarray:
+        """Where the bound says something: ``eps > 0`` and a bound above 0 (at ``eps = 0``
+        both sides are 0, and a comparison there is trivially passed)."""
+        return (self.eps > 0) & (self.bound > 0)
+
+    def worst(self, k: float = 3.0) -> int:
+        """Index of the informative ``eps`` where ``ecdf + k se - bound`` is smallest.
+
+        Raises ``ValueError`` when the bound is 0 on the whole grid (nothing to check).
+        """
+        idx = np.flatnonzero(self.informative)
+        if idx.size == 0:
+            raise ValueError("Eq. (6) is 0 on the whole grid of eps: extend the grid")
+        return int(idx[np.argmin(self.ecdf[idx] + k * self.se[idx] - self.bound[idx])])
+
+
+def theorem4_curve(measures, modulus: Modulus, r_X, eps) -> Theorem4Curve:
+    """Eq. (6) (Theorem 4 with a probabilistic modulus) next to the measured ``r_X``.
+
+    Parameters
+    ----------
+    measures : array
+        Class measures ``nu(C_i)`` of the classifier in latent space.
+    modulus : Modulus
+        The generator's (probabilistic) modulus of continuity.
+    r_X : array
+        Measured in-distribution robustness at latent samples (``inf`` for failed attacks).
+    eps : array
+        Image-space perturbation norms.
+    """
+    eps = np.asarray(eps, dtype=float)
+    r_X = np.asarray(r_X, dtype=float)
+    bound = np.clip(gi.theorem1_bound(modulus.inverse(eps), measures) - modulus.failure_prob,
+                    0.0, 1.0)
+    ecdf = np.array([np.mean(r_X <= e) for e in eps])
+    n = len(r_X)
+    se = np.sqrt(np.maximum(ecdf * (1 - ecdf), 1.0 / n) / n)
+    return Theorem4Curve(eps, bound, ecdf, se)
+
+
+def modulus_with_failure(modulus: Modulus, failure_prob: float) -> Modulus:
+    """The same ascent maxima read at another failure probability ``delta`` (the rule of
+    :func:`companion.generative.estimate_modulus`: the ``1 - delta`` quantile, next order
+    statistic above, made non-decreasing)."""
+    if modulus.samples is None:
+        raise ValueError("this modulus keeps no ascent samples")
+    if not 0 <= failure_prob < 1:
+        raise ValueError(f"failure_prob must be in [0, 1), got {failure_prob}")
+    q = np.quantile(modulus.samples, 1 - failure_prob, axis=1, method="higher")
+    omega = np.concatenate([[0.0], np.maximum.accumulate(q)])
+    return Modulus(modulus.t, omega, failure_prob, modulus.samples)
 
 
 @dataclass
@@ -352,10 +438,47 @@ class NearestNeighbourCheck:
     premise: np.ndarray
     found: np.ndarray
     consistent: np.ndarray   # f~(g(z)) == f(g(z)): the inversion of an in-range point is right
+    #: ``||x' - g(z*(x'))||``: how close the inversion of ``x'`` came (``inf`` where not found)
+    inversion_distance: np.ndarray | None = None
 
     def proof_inequality(self) -> np.ndarray:
         """``witness <= 2 r_star_tilde`` (the triangle inequality of the proof), where it applies."""
         return self.witness <= 2 * self.r_star_tilde * (1 + 1e-6)
+
+    def summary(self) -> dict:
+        """The proof's checks and the robustness figures as shares and means (plain floats).
+
+        ``consistent``: share of samples where ``f~ = f`` on ``g(z)``; ``found``: share where
+        ``f~`` changed its label on the segment; ``premise``: share of those where the inversion
+        met the proof's premise; ``inequality``: share of those (premise met) where the witness
+        is at most twice the distance (``nan`` if there are none); ``half_r_X``: mean finite
+        ``r_X`` of ``f`` over 2; ``r_star_f``: mean finite ``r*`` of ``f`` (DeepFool);
+        ``r_star_tilde``: mean bisection upper bound on ``r*`` of ``f~`` (``nan`` if none).
+        """
+        ok = self.found & self.premise
+        mean = lambda v: float(np.mean(v)) if v.size else math.nan  # noqa: E731
+        return dict(consistent=float(np.mean(self.consistent)), found=float(np.mean(self.found)),
+                    premise=mean(self.premise[self.found]),
+                    inequality=mean(self.proof_inequality()[ok]),
+                    half_r_X=mean(self.r_X[np.isfinite(self.r_X)]) / 2,
+                    r_star_f=mean(self.r_star_f[np.isfinite(self.r_star_f)]),
+                    r_star_tilde=mean(self.r_star_tilde[self.found]))
+
+
+def theorem6_rows(labels, checks) -> tuple[list[dict], list[dict]]:
+    """Two tables for :func:`companion.display.table`: the proof's checks per classifier, and
+    the robustness figures (see :meth:`NearestNeighbourCheck.summary`)."""
+    proof, robust = [], []
+    for label, c in zip(labels, checks):
+        m = c.summary()
+        proof.append({"classifier": label, r"$\tilde f = f$ on $g(z)$": m["consistent"],
+                      r"$\tilde f$ changed on the segment": m["found"],
+                      "premise holds": m["premise"],
+                      r"witness $\le 2 \times$ distance": m["inequality"]})
+        robust.append({"classifier": label, r"mean $r_\mathcal{X}(f)/2$": m["half_r_X"],
+                       r"mean $r^*(f)$ (DeepFool)": m["r_star_f"],
+                       r"mean bisection bound on $r^*(\tilde f)$": m["r_star_tilde"]})
+    return proof, robust
 
 
 def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: int,
@@ -392,7 +515,8 @@ def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: 
         r_X=base.r_X[:n_z], r_star_f=base.r_star[:n_z],
         r_star_tilde=torch.where(found, res.norms, inf).numpy(),
         witness=torch.where(found, witness, inf).numpy(), premise=premise.numpy(),
-        found=found.numpy(), consistent=(y_tilde == y).numpy())
+        found=found.numpy(), consistent=(y_tilde == y).numpy(),
+        inversion_distance=torch.where(found, inv.distance, inf).numpy())
 
 
 def table1(s: Setup, results: list, measures: list, modulus: Modulus) -> dict:
@@ -415,26 +539,61 @@ def table1(s: Setup, results: list, measures: list, modulus: Modulus) -> dict:
             "bound_X": image_quantile_bound(equal, modulus) / x_norm}
 
 
+def _sci(v: float) -> str:
+    """A Table 1 value as the paper prints it: two significant digits times a power of ten."""
+    if not math.isfinite(v):
+        return "-"
+    if v == 0:
+        return "$0$"
+    e = int(math.floor(math.log10(abs(v))))
+    return f"${v / 10 ** e:.2g} \\times 10^{{{e}}}$"
+
+
+#: The columns of Table 1 as the book shows it (the paper's table, transposed).
+TABLE1_COLUMNS = ("classifier", "error rate", r"$r_\mathcal{Z}/\|z\|$",
+                  r"$r_\mathcal{X}/\|g(z)\|$", r"$r^*/\|g(z)\|$")
+
+
+def _table1_line(name: str, error, r_Z: float, r_X: float, r_star: float) -> dict:
+    err = error if isinstance(error, str) else f"{error:.1%}"
+    return dict(zip(TABLE1_COLUMNS, (name, err, _sci(r_Z), _sci(r_X), _sci(r_star))))
+
+
+def table1_rows(table: dict) -> list[dict]:
+    """Our Table 1, one row per classifier and a last row of upper bounds (ten equal classes).
+
+    The paper's table transposed (a classifier per row keeps the columns narrow); the values
+    are 25th percentiles of the normalised robustness, formatted as the paper prints them.
+    Pass the rows to :func:`companion.display.table`.
+    """
+    out = [_table1_line(r["label"], r["error"], r["r_Z"], r["r_X"], r["r_star"])
+           for r in table["rows"]]
+    out.append(_table1_line("upper bound (ten equal classes)", "-", table["bound_Z"],
+                            table["bound_X"], table["bound_X"]))
+    return out
+
+
+def paper_table1_rows() -> list[dict]:
+    """The paper's Table 1 (SVHN) in the layout of :func:`table1_rows`."""
+    P = PAPER_TABLE1
+    out = [_table1_line(name, P["error"][i], P["r_Z"][i], P["r_X"][i], P["r_star"][i])
+           for i, name in enumerate(P["classifiers"])]
+    out.append(_table1_line("upper bound", "-", P["bound_Z"], P["bound_X"], P["bound_X"]))
+    return out
+
+
+def table1_bound_rows(table: dict) -> list[dict]:
+    """Per classifier, the two bounds with its own (measured) class measures next to the
+    measured 25th percentiles they bound."""
+    cols = ("classifier", r"$r_\mathcal{Z}/\|z\|$", r"Theorem 1 bound",
+            r"$r_\mathcal{X}/\|g(z)\|$", r"Theorem 4 bound")
+    return [dict(zip(cols, (r["label"], _sci(r["r_Z"]), _sci(r["bound_Z"]), _sci(r["r_X"]),
+                            _sci(r["bound_X"])))) for r in table["rows"]]
+
+
 def table1_markdown(table: dict) -> str:
-    """Our Table 1 and the paper's, as two markdown tables."""
-    rows, P = table["rows"], PAPER_TABLE1
+    """Our Table 1 and the paper's, as Markdown (see :func:`table1_rows`)."""
+    from .display import markdown_table
 
-    def line(name, values, last=""):
-        return f"| {name} | " + " | ".join(values) + f" | {last} |"
-
-    e = lambda v: f"{v:.2e}"  # noqa: E731
-    ours = [line("", [r["label"] for r in rows], "upper bound (10 equal classes)"),
-            "|---" * (len(rows) + 2) + "|",
-            line("error rate", [f"{r['error']:.1%}" for r in rows], "-"),
-            line("robustness in Z-space", [e(r["r_Z"]) for r in rows], e(table["bound_Z"])),
-            line("in image space (in-distribution)", [e(r["r_X"]) for r in rows], e(table["bound_X"])),
-            line("in image space (unconstrained)", [e(r["r_star"]) for r in rows], e(table["bound_X"])),
-            line("Z bound, measured class measures", [e(r["bound_Z"]) for r in rows]),
-            line("image bound, measured class measures", [e(r["bound_X"]) for r in rows])]
-    paper = [line("paper (SVHN)", P["classifiers"], "upper bound"), "|---" * 5 + "|",
-             line("error rate", [f"{v:.1%}" for v in P["error"]], "-"),
-             line("robustness in Z-space", [e(v) for v in P["r_Z"]], e(P["bound_Z"])),
-             line("in image space (in-distribution)", [e(v) for v in P["r_X"]], e(P["bound_X"])),
-             line("in image space (unconstrained)", [e(v) for v in P["r_star"]], e(P["bound_X"]))]
-    return ("**Ours** (25th percentiles, normalised)\n\n" + "\n".join(ours)
-            + "\n\n**The paper's Table 1**\n\n" + "\n".join(paper))
+    return ("**Ours** (25th percentiles, normalised)\n\n" + markdown_table(table1_rows(table))
+            + "\n\n**The paper's Table 1**\n\n" + markdown_table(paper_table1_rows()))
