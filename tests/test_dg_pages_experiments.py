@@ -34,7 +34,9 @@ def test_bound_ratio_and_summary_on_a_small_space():
     rows = ex.verification_summary(checks)
     assert [r["classifier"] for r in rows] == [v.classifier for v in checks]
     assert rows[0]["space"] == ex.space_tex(space)
-    assert rows[0]["bound < 1 from d"] == checks[0].first_informative
+    assert rows[0]["$d$"] == checks[0].first_informative
+    assert rows[0]["largest ratio"] == ex.bound_ratio(checks[0])
+    assert set(ex.SUMMARY_FORMATS) <= set(rows[0])
 
 
 def test_bound_ratio_exceeds_one_when_the_bound_is_violated():

@@ -35,7 +35,7 @@ from . import robust_classifier as rc
 from .image_spaces import ImageSpace, interesting_classes
 
 __all__ = [
-    "space_tex", "theorem1_classifiers", "verification_summary", "bound_ratio", "eq25_growth",
+    "space_tex", "theorem1_classifiers", "SUMMARY_FORMATS", "verification_summary", "bound_ratio", "eq25_growth",
     "lemma5_vertex_counts",
     "expansion_curves", "closed_forms_vs_brute_force", "binary_exact_margin",
     "l1_robust_curves", "clt_limit", "mc_robust_curves", "lemma7_grid", "lemma8_gap",
@@ -82,15 +82,21 @@ def bound_ratio(v) -> float:
     return float(np.max(v.worst[informative] / v.bound[informative]))
 
 
+#: column formats of :func:`verification_summary`'s table
+SUMMARY_FORMATS = {"robust fraction": ".2e", "bound": ".3f", "largest ratio": ".3f"}
+
+
 def verification_summary(checks) -> list[dict]:
-    """One row per verification (space, classifier): what the page's table shows."""
+    """One row per verification (space, classifier): the number of interesting classes, the
+    first size ``d`` where the bound is below 1, the largest robust fraction of an interesting
+    class and the bound there, and :func:`bound_ratio`."""
     rows = []
     for v in checks:
         d = v.first_informative
         rows.append({"space": space_tex(v.space), "classifier": v.classifier,
-                     "interesting classes": len(v.fractions), "bound < 1 from d": d,
-                     "largest robust fraction there": float(v.worst[d]),
-                     "bound there": float(v.bound[d]), "largest fraction / bound": bound_ratio(v)})
+                     "classes": len(v.fractions), "$d$": d,
+                     "robust fraction": float(v.worst[d]), "bound": float(v.bound[d]),
+                     "largest ratio": bound_ratio(v)})
     return rows
 
 

@@ -68,7 +68,8 @@ def harper_growth(curves: dict, N: int = 16):
     fig, ax = plotting.figure()
     for i, (name, y) in enumerate(curves.items()):
         ax.plot(np.arange(len(y)), y, label=name, **curve(i))
-    plotting.label(ax, "expansion steps $k$", rf"$|\mathrm{{EXP}}^k(S)| / 2^{{{N}}}$")
+    plotting.label(ax, "expansion steps $k$", rf"$|\mathrm{{EXP}}^k(S)| / 2^{{{N}}}$",
+                   loc="lower right")
     return fig
 
 
@@ -221,7 +222,7 @@ def paper_eq2(ns, ratios: dict):
     ax.plot(ns, 0.3 / np.sqrt(ns), **plotting.line("reference"))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    plotting.label(ax, "image size $n$", "bound / typical distance")
+    plotting.label(ax, "image size $n$", "bound / typical distance", loc="upper right")
     return fig
 
 
