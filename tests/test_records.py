@@ -75,6 +75,11 @@ def test_holds_and_self_checks():
     assert r.verdict == "differs" and r.reason == records.UNEXPLAINED
     with pytest.raises(ValueError, match="bool"):
         s.holds("n", "T1", "x", ok=0.3)
+    with pytest.raises(ValueError, match="bool"):
+        s.holds("n1", "T1", "x", ok=1)
+    import numpy as np
+    s.holds("npb", "T1", "x", ok=np.float64(0.2) < 0.3)
+    assert s.records[-1].verdict == "reproduced"
     assert s.self_check("sc", "Eq. 3", "BFS equals brute force", ok=True) is None
     c = s.records[-1]
     assert c.kind == "self-check" and c.paper is None

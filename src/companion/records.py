@@ -214,6 +214,18 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _is_bool(v: Any) -> bool:
+    """A Python bool or a numpy bool (``numpy.bool_``), nothing else (not 0, 1 or 0.3)."""
+    if isinstance(v, bool):
+        return True
+    try:
+        import numpy as np
+
+        return isinstance(v, np.bool_)
+    except ImportError:  # pragma: no cover
+        return False
+
+
 def _number(name: str, v: Any, claim_id: str) -> float:
     try:
         x = float(v)
@@ -372,7 +384,7 @@ class Session:
             The record is appended to :attr:`records` (nothing is returned, so a cell ending
             with a record call displays nothing).
         """
-        if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
+        if not _is_bool(ok):
             raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
         shown = bool(ok) if ours is None else ours
         self._record(id, where, claim, paper=paper, ours=shown,
@@ -395,7 +407,7 @@ class Session:
             The record is appended to :attr:`records` (nothing is returned, so a cell ending
             with a record call displays nothing).
         """
-        if not isinstance(ok, bool) and type(ok).__name__ != "bool_":
+        if not _is_bool(ok):
             raise ValueError(f"claim {id!r}: ok={ok!r} must be a bool")
         self._record(id, where, claim, paper=None, ours=bool(ok) if ours is None else ours,
                      criterion="self-consistency", ok=bool(ok),
@@ -431,7 +443,7 @@ class Session:
             with a record call displays nothing).
         """
         for name, v in (("printed_holds", printed_holds), ("corrected_holds", corrected_holds)):
-            if not isinstance(v, bool) and type(v).__name__ != "bool_":
+            if not _is_bool(v):
                 raise ValueError(f"claim {id!r}: {name}={v!r} must be a bool")
         if not explanation.strip():
             raise ValueError(f"claim {id!r}: an erratum needs its explanation")
