@@ -84,7 +84,7 @@ def test_holds_and_self_checks():
     c = s.records[-1]
     assert c.kind == "self-check" and c.paper is None
     counts = records.verdict_counts([records.asdict(r) for r in s.records])
-    assert counts["reproduced"] == 1 and counts["differs"] == 2 and counts["self-check"] == 1
+    assert counts["reproduced"] == 2 and counts["differs"] == 2 and counts["self-check"] == 1
 
 
 def test_erratum_is_derived_from_both_checks():
