@@ -2,7 +2,9 @@
 
     companion list                          notebooks, their parameters and measured run times
     companion run NAME [NAME ...] [--profile ci|paper] [-p name=value ...] [--jobs N]
-    companion build [--profile ci|paper] [--jobs N] [--skip-run]
+    companion build [--profile ci|paper] [--jobs N] [--skip-run]   (trains the missing tasks first)
+    companion tasks [NOTEBOOK ...] [--profile P] [--markdown]   trained artifacts: state, cost, needs
+    companion train [NOTEBOOK ...] [--profile P] [--jobs N | --scheduler ADDRESS] [--device D]
     companion scorecard                     regenerate book/scorecard.md from the records
     companion lint [NOTEBOOK ...]           lint the executed notebooks (see companion.lint)
     companion publish DIR [--git]           the executed notebooks, laid out for the launch buttons
@@ -52,10 +54,33 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable), e.g. -p n_mc=1000 -p seed=3")
 
-    b = sub.add_parser("build", help="execute every notebook, write the scorecard, build the HTML book")
+    b = sub.add_parser("build", help="train the missing tasks, execute every notebook, write "
+                       "the scorecard, build the HTML book")
     add_run_options(b)
     b.add_argument("--skip-run", action="store_true",
                    help="reuse the executed notebooks already in book/notebooks")
+
+    tk = sub.add_parser("tasks", help="list the trained artifacts (tasks) the notebooks use: "
+                        "state (cached / missing / running), estimated cost, dependencies")
+    tk.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                    help="notebook names or files (default: every notebook)")
+    tk.add_argument("--profile", default="ci", help="ci (default) or paper")
+    tk.add_argument("--markdown", action="store_true",
+                    help="print the per-chapter Markdown table (as on the how-to-rerun page)")
+
+    tr = sub.add_parser("train", help="train the missing tasks in dependency order, on local "
+                        "worker processes or on a Dask cluster; results land in the artifacts cache")
+    tr.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                    help="notebook names or files whose tasks to train (default: every notebook)")
+    tr.add_argument("--profile", default="ci", help="ci (default) or paper")
+    tr.add_argument("--jobs", type=int, default=1,
+                    help="local worker processes (default 1; 2 uses both cores)")
+    tr.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                    help="submit to the Dask scheduler at ADDRESS (tcp://HOST:8786) instead")
+    tr.add_argument("--device", default=None,
+                    help="device the tasks train on (default: CPU, as the notebooks do; cuda on GPU workers)")
+    tr.add_argument("--connect-timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="how long to wait for the scheduler to answer (default 5)")
 
     sub.add_parser("scorecard", help="regenerate book/scorecard.md from _build/records")
 
@@ -135,11 +160,59 @@ def cmd_list() -> int:
     return 0
 
 
+def _task_group(planned) -> str:
+    """The chapter a task belongs to (the paper of its first notebook), for the task tables."""
+    if not planned.task.notebooks:
+        return "other"
+    return catalogue.get(planned.task.notebooks[0]).paper
+
+
+def _use_repository_cache() -> None:
+    """Point the artifacts cache at ``<repository>/_build/artifacts`` (unless
+    ``$COMPANION_ARTIFACTS_DIR`` says otherwise), where the executed notebooks look."""
+    import os
+
+    os.environ.setdefault("COMPANION_ROOT", str(pipeline.repo_root()))
+
+
+def cmd_tasks(args) -> int:
+    from . import tasks
+
+    _use_repository_cache()
+    planned = tasks.tasks_for(args.notebooks, args.profile)
+    if args.markdown:
+        print(tasks.plan_markdown(planned, group=_task_group))
+    else:
+        print(tasks.table(planned))
+    return 0
+
+
+def cmd_train(notebooks, profile: str, jobs: int, scheduler=None, device=None,
+              connect_timeout: float = 5.0) -> int:
+    """Train the missing tasks of ``notebooks`` (all when empty); 1 if some task failed."""
+    from . import tasks
+
+    if jobs < 1:
+        raise catalogue.CatalogueError(f"--jobs {jobs}: must be at least 1")
+    _use_repository_cache()
+    planned = tasks.tasks_for(notebooks, profile)
+    try:
+        tasks.train(planned, jobs=jobs, scheduler=scheduler, device=device,
+                    connect_timeout=connect_timeout)
+    except tasks.TrainFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
     catalogue.check_profile(profile)
     paths = pipeline.Paths(pipeline.repo_root())
     t0 = time.perf_counter()
     if not skip_run:
+        # the trained artifacts first, on every core, so no notebook waits on another's training
+        if cmd_train([], profile, jobs) != 0:
+            return 1
         if paths.records.exists():
             shutil.rmtree(paths.records)
         pipeline.run_many(list(catalogue.NOTEBOOKS), profile, jobs=jobs, paths=paths)
@@ -275,6 +348,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.jobs < 1:
                 raise catalogue.CatalogueError(f"--jobs {args.jobs}: must be at least 1")
             return cmd_build(args.profile, args.jobs, args.skip_run)
+        if args.command == "tasks":
+            return cmd_tasks(args)
+        if args.command == "train":
+            return cmd_train(args.notebooks, args.profile, args.jobs, args.scheduler,
+                             args.device, args.connect_timeout)
         if args.command == "scorecard":
             paths = pipeline.Paths(pipeline.repo_root())
             n = scorecard.write(paths.records, paths.root / "book" / "scorecard.md",
@@ -295,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     except catalogue.CatalogueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except pipeline.NotebookFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -306,8 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # data errors name the file, where it was looked for and the fix
         from .data import DataError
+        from .tasks import TaskError
 
-        if isinstance(exc, DataError):
+        if isinstance(exc, (DataError, TaskError)):  # TaskError: bad declaration, engine cannot start
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise

@@ -12,11 +12,12 @@ data. Models are built by the caller, after ``torch.manual_seed``, or by :func:`
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -126,7 +127,8 @@ def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
-          objective: Optional[Objective] = None, *, desc: str = "train") -> TrainResult:
+          objective: Optional[Objective] = None, *, desc: str = "train",
+          checkpoint=None) -> TrainResult:
     """Train ``model`` on images ``X`` (N, C, H, W) in [0, 1] and labels ``Y`` (N,).
 
     Parameters
@@ -138,6 +140,13 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
         :class:`PGDObjective` for adversarial training.
     desc:
         Label of the progress bar (on the command line only, see :mod:`companion.progress`).
+    checkpoint:
+        Optional path of an epoch-boundary resume checkpoint (see :class:`EpochCheckpoint`):
+        after every epoch the weights, the optimizer, the RNG states and the history are saved
+        there (checksummed); a later call with the same path, model, data and settings resumes
+        after the last saved epoch, and ends bit-identical to an uninterrupted run. A checkpoint
+        that is corrupt or was written for other settings is ignored (training starts afresh).
+        The caller deletes it once the trained model is stored.
 
     Returns
     -------
@@ -163,11 +172,27 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
     if cfg.max_steps is not None:
         total = min(total, int(cfg.max_steps))
     result = TrainResult()
-    start = time.perf_counter()
-    bar = _progress(total=total, desc=desc, disable=not cfg.progress)
+    resume = None if checkpoint is None else EpochCheckpoint(checkpoint, {
+        "loop": "train", "config": {k: v for k, v in asdict(cfg).items()
+                                    if k not in ("progress", "device")},
+        "data": [list(X.shape), list(Y.shape)], "objective": describe_callable(objective),
+        "params": [list(p.shape) for p in model.parameters()]})
+    first_epoch, offset = 0, 0.0
+    state = resume.load() if resume is not None else None
+    if state is not None:
+        model.load_state_dict(state["modules"]["model"])
+        opt.load_state_dict(state["optimizers"]["opt"])
+        restore_rng_state(state["rng"], shuffle)
+        result.history, result.steps = list(state["history"]), int(state["steps"])
+        result.stopped_early, result.reason = bool(state["stopped_early"]), str(state["reason"])
+        first_epoch, offset = int(state["epoch"]) + 1, float(state["seconds"])
+        if result.stopped_early:
+            first_epoch = cfg.epochs
+    start = time.perf_counter() - offset
+    bar = _progress(total=total, desc=desc, disable=not cfg.progress, initial=result.steps)
     model.train()
     try:
-        for epoch in range(cfg.epochs):
+        for epoch in range(first_epoch, cfg.epochs):
             if epoch in set(cfg.lr_milestones):
                 for group in opt.param_groups:
                     group["lr"] *= cfg.lr_decay
@@ -202,6 +227,13 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
                                    "train_acc_sampled": correct / max(seen, 1),
                                    "steps": result.steps,
                                    "seconds": time.perf_counter() - start})
+            if resume is not None:
+                resume.save({"modules": {"model": model.state_dict()},
+                             "optimizers": {"opt": opt.state_dict()},
+                             "rng": rng_state(shuffle), "epoch": epoch,
+                             "history": result.history, "steps": result.steps,
+                             "stopped_early": result.stopped_early, "reason": result.reason,
+                             "seconds": time.perf_counter() - start})
             if result.stopped_early:
                 break
     finally:
@@ -304,37 +336,62 @@ def build_model(spec: dict, seed: Optional[int] = None) -> nn.Module:
     return _models.build(spec["name"], **dict(spec.get("kwargs", {})))
 
 
-def save_checkpoint(path, model: nn.Module, *, spec: Optional[dict] = None,
-                    optimizer: Optional[torch.optim.Optimizer] = None,
-                    meta: Optional[dict] = None) -> Path:
-    """Save the model weights (plus optional model spec, optimizer state and metadata of plain
-    Python types) so that :func:`load_checkpoint` can read them with ``weights_only=True``.
-    The file is written atomically."""
+def checkpoint_bytes(model: nn.Module, *, spec: Optional[dict] = None,
+                     optimizer: Optional[torch.optim.Optimizer] = None,
+                     meta: Optional[dict] = None) -> bytes:
+    """The bytes of the checkpoint :func:`save_checkpoint` writes (what a task worker returns
+    to the client, which stores them in the artifacts cache)."""
     for name, value in (("spec", spec), ("meta", meta)):
         try:
             json.dumps(value, allow_nan=True)
         except TypeError as exc:
             raise ValueError(f"checkpoint {name} must hold plain Python types (str, int, float, "
                              f"bool, None, lists, dicts) so that weights_only loading works: {exc}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": CHECKPOINT_FORMAT, "state_dict": model.state_dict(),
                "spec": spec, "meta": meta or {},
                "optimizer": optimizer.state_dict() if optimizer is not None else None}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    return buf.getvalue()
+
+
+def save_checkpoint(path, model: nn.Module, *, spec: Optional[dict] = None,
+                    optimizer: Optional[torch.optim.Optimizer] = None,
+                    meta: Optional[dict] = None) -> Path:
+    """Save the model weights (plus optional model spec, optimizer state and metadata of plain
+    Python types) so that :func:`load_checkpoint` can read them with ``weights_only=True``.
+    The file is written atomically, with a SHA-256 sidecar (see :mod:`companion.integrity`)."""
+    from .integrity import write_verified
+
+    path = Path(path)
+    write_verified(path, checkpoint_bytes(model, spec=spec, optimizer=optimizer, meta=meta))
     return path
 
 
 def load_checkpoint(path, model: Optional[nn.Module] = None, map_location="cpu"):
     """Load a checkpoint written by :func:`save_checkpoint` with ``torch.load(weights_only=True)``
     (no arbitrary code runs). Fills ``model``, or builds one from the stored spec. Returns
-    ``(model, checkpoint_dict)``; the model is in eval mode."""
+    ``(model, checkpoint_dict)``; the model is in eval mode. A checkpoint whose SHA-256 sidecar
+    does not match raises :class:`ValueError` (corrupt or partial; it is never loaded)."""
+    from .integrity import recorded_digest, sha256_bytes
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}; train the model first or fix the path")
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    data = path.read_bytes()
+    expected = recorded_digest(path)
+    if expected is not None and sha256_bytes(data) != expected:
+        raise ValueError(f"{path} does not match its SHA-256 checksum ({path.name}.sha256): the "
+                         "file is corrupt or partial; delete it and train the model again")
+    return read_checkpoint(data, model, map_location, origin=str(path))
+
+
+def read_checkpoint(data: bytes, model: Optional[nn.Module] = None, map_location="cpu",
+                    origin: str = "checkpoint bytes"):
+    """:func:`load_checkpoint` from the bytes of a checkpoint (e.g. verified against their
+    checksum by the artifacts cache); returns ``(model, checkpoint_dict)``."""
+    path = origin
+    ckpt = torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a companion checkpoint (written by save_checkpoint)")
     if model is None:
@@ -346,6 +403,101 @@ def load_checkpoint(path, model: Optional[nn.Module] = None, map_location="cpu")
     return model, ckpt
 
 
+def weights_digest(model_or_state) -> str:
+    """SHA-256 over a model's state dict (names, dtypes, shapes and bytes, in order): equal
+    digests mean bit-identical weights, whatever else a checkpoint file holds (its metadata,
+    such as training seconds, differs from run to run)."""
+    import hashlib
+
+    state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
+    h = hashlib.sha256()
+    for name, t in state.items():
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- resumable training
+def describe_callable(obj) -> str:
+    """A description of a callable that is the same in every process (for resume fingerprints):
+    ``module.qualname`` for functions, the repr of a dataclass-like object (``PGDObjective(eps=...)``),
+    never a memory address."""
+    import inspect
+
+    if inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isbuiltin(obj):
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+    text = repr(obj)
+    if " at 0x" in text:
+        return f"{type(obj).__module__}.{type(obj).__qualname__}"
+    return text
+
+
+def rng_state(*generators: torch.Generator) -> dict:
+    """The RNG states a training loop depends on: torch's global CPU generator, every CUDA
+    device's generator (when CUDA is in use) and the loop's own ``generators`` (e.g. the one that
+    shuffles the data). :func:`restore_rng_state` puts them back."""
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+    return {"torch": torch.get_rng_state(), "cuda": list(cuda),
+            "generators": [g.get_state() for g in generators]}
+
+
+def restore_rng_state(state: dict, *generators: torch.Generator) -> None:
+    """Restore what :func:`rng_state` saved (the same ``generators``, in the same order)."""
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda"):
+        torch.cuda.set_rng_state_all(state["cuda"])
+    saved = state.get("generators", [])
+    if len(saved) != len(generators):
+        raise ValueError(f"resume state has {len(saved)} generator states, the loop has {len(generators)}")
+    for g, s in zip(generators, saved):
+        g.set_state(s)
+
+
+class EpochCheckpoint:
+    """An epoch-boundary resume checkpoint of a training loop, at ``path``.
+
+    ``fingerprint`` (plain data: the settings, data shapes and parameter shapes of the run) is
+    stored with the state; :meth:`load` returns the state only when the file matches its SHA-256
+    sidecar *and* was written for the same fingerprint, else ``None`` (a corrupt, partial or
+    foreign checkpoint is never resumed from). :meth:`save` writes atomically, checksummed.
+    The state holds tensors, state dicts and plain data, read back with ``weights_only=True``.
+    """
+
+    def __init__(self, path, fingerprint: dict):
+        self.path = Path(path)
+        self.fingerprint = json.dumps(fingerprint, sort_keys=True, default=str)
+
+    def load(self) -> Optional[dict]:
+        from .integrity import quarantine, read_verified
+
+        data = read_verified(self.path)
+        if data is None:
+            return None
+        try:
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        except Exception:
+            quarantine(self.path)
+            return None
+        if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
+            return None
+        return state
+
+    def save(self, state: dict) -> None:
+        from .integrity import write_verified
+
+        buf = io.BytesIO()
+        torch.save({**state, "fingerprint": self.fingerprint}, buf)
+        write_verified(self.path, buf.getvalue())
+
+    def discard(self) -> None:
+        from .integrity import remove
+
+        remove(self.path)
+
+
 __all__ = ["Objective", "standard_objective", "PGDObjective", "TrainConfig", "TrainResult", "train",
            "device_of", "predict", "accuracy", "run_attack", "robust_accuracy",
-           "prediction_robustness", "build_model", "save_checkpoint", "load_checkpoint"]
+           "prediction_robustness", "build_model", "save_checkpoint", "load_checkpoint",
+           "checkpoint_bytes", "read_checkpoint", "weights_digest", "rng_state",
+           "restore_rng_state", "EpochCheckpoint"]

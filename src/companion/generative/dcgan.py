@@ -78,11 +78,15 @@ class DCGANDiscriminator(nn.Module):
 def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs: int = 1,
               batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999), seed: int = 0,
               max_steps: Optional[int] = None, time_budget: Optional[float] = None,
-              progress: bool = True, device: Optional[str] = None) -> list:
+              progress: bool = True, device: Optional[str] = None, checkpoint=None) -> list:
     """Train a GAN with the non-saturating loss and Adam (Radford et al.'s settings) on images
     ``X`` (N, C, H, W) in [0, 1]. Deterministic for a seed. Stops after ``epochs``, ``max_steps``
     or ``time_budget`` seconds, whichever comes first. Returns per-epoch dicts of mean losses.
-    ``device`` moves both networks there (batches follow). Both are left in ``eval()`` mode."""
+    ``device`` moves both networks there (batches follow). Both are left in ``eval()`` mode.
+    ``checkpoint``: optional path of an epoch-boundary resume checkpoint (both networks, both
+    optimizers, the RNG states; see :class:`companion.training.EpochCheckpoint`): an interrupted
+    run called again with the same path and settings resumes after its last finished epoch and
+    ends bit-identical to an uninterrupted one."""
     X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).float()
     expected = (generator.channels, generator.image_size, generator.image_size)
     if X.dim() != 4 or tuple(X.shape[1:]) != expected:
@@ -102,11 +106,31 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
         raise ValueError(f"need at least batch_size={batch_size} images, got {n}")
     total = epochs * per_epoch if max_steps is None else min(epochs * per_epoch, max_steps)
     history, steps, start, stop = [], 0, time.perf_counter(), False
+    first_epoch, resume = 0, None
+    if checkpoint is not None:
+        from ..training import EpochCheckpoint, restore_rng_state, rng_state
+
+        resume = EpochCheckpoint(checkpoint, {
+            "loop": "train_gan", "epochs": epochs, "batch_size": batch_size, "lr": lr,
+            "betas": list(betas), "seed": seed, "max_steps": max_steps,
+            "time_budget": time_budget, "data": list(X.shape),
+            "params": [list(q.shape) for q in [*generator.parameters(), *discriminator.parameters()]]})
+        state = resume.load()
+        if state is not None:
+            generator.load_state_dict(state["modules"]["generator"])
+            discriminator.load_state_dict(state["modules"]["discriminator"])
+            opt_g.load_state_dict(state["optimizers"]["generator"])
+            opt_d.load_state_dict(state["optimizers"]["discriminator"])
+            restore_rng_state(state["rng"], shuffle)
+            history, steps, stop = list(state["history"]), int(state["steps"]), bool(state["stop"])
+            first_epoch, start = int(state["epoch"]) + 1, start - float(state["seconds"])
+            if stop:
+                first_epoch = epochs
     generator.train()
     discriminator.train()
-    bar = _progress(total=total, desc="GAN", disable=not progress)
+    bar = _progress(total=total, desc="GAN", disable=not progress, initial=steps)
     try:
-        for epoch in range(epochs):
+        for epoch in range(first_epoch, epochs):
             perm = torch.randperm(n, generator=shuffle)
             sums = [0.0, 0.0]
             for b in range(per_epoch):
@@ -135,6 +159,14 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
             done = b + 1
             history.append({"epoch": epoch, "d_loss": sums[0] / done, "g_loss": sums[1] / done,
                             "steps": steps, "seconds": time.perf_counter() - start})
+            if resume is not None:
+                resume.save({"modules": {"generator": generator.state_dict(),
+                                         "discriminator": discriminator.state_dict()},
+                             "optimizers": {"generator": opt_g.state_dict(),
+                                            "discriminator": opt_d.state_dict()},
+                             "rng": rng_state(shuffle), "epoch": epoch, "history": history,
+                             "steps": steps, "stop": stop,
+                             "seconds": time.perf_counter() - start})
             if stop:
                 break
     finally:
