@@ -1,4 +1,4 @@
-"""The computations behind the Dai & Gifford pages (companion.discrete.experiments)."""
+"""The computations behind the Dai & Gifford pages (companion.chapters.dai_gifford.experiments)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from companion.discrete import experiments as ex
+from companion.chapters.dai_gifford import experiments as ex
 from companion.discrete import line_drawings as ld
 from companion.discrete import robust_classifier as rc
 from companion.discrete.image_spaces import ImageSpace

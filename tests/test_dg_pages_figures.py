@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from companion import plotting
-from companion.discrete import experiments as ex
-from companion.discrete import figures
+from companion.chapters.dai_gifford import experiments as ex
+from companion.chapters.dai_gifford import figures
 from companion.discrete import isoperimetry
 from companion.discrete.image_spaces import ImageSpace
 from companion.discrete.verification import verify

@@ -1,5 +1,5 @@
 """Dai & Gifford, "Image classifiers can not be made robust to small perturbations": notebooks."""
-from ..catalogue import Param, _nb, register
+from ...catalogue import Param, _nb, register
 
 PAPER = "dai_gifford"
 

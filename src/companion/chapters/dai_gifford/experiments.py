@@ -1,7 +1,7 @@
 """The computations behind the Dai & Gifford pages, one function per experiment.
 
 The notebooks of the chapter call these functions and record what they return; the figures are
-drawn from their results by :mod:`companion.discrete.figures`. Every function that draws random
+drawn from their results by :mod:`companion.chapters.dai_gifford.figures`. Every function that draws random
 numbers takes the generator and consumes it in a documented order, so a page that calls them in
 the order of its sections reproduces the same numbers from the same seed.
 
@@ -29,10 +29,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import bit_depth as bd
-from . import hamming_bfs, hamming_graph, isoperimetry, line_drawings
-from . import robust_classifier as rc
-from .image_spaces import ImageSpace, interesting_classes
+from ...discrete import bit_depth as bd
+from ...discrete import hamming_bfs, hamming_graph, isoperimetry, line_drawings
+from ...discrete import robust_classifier as rc
+from ...discrete.image_spaces import ImageSpace, interesting_classes
 
 __all__ = [
     "space_tex", "theorem1_classifiers", "SUMMARY_FORMATS", "verification_summary", "bound_ratio", "eq25_growth",
@@ -59,7 +59,7 @@ def theorem1_classifiers(space: ImageSpace, seed: int, cnn_epochs: int) -> tuple
     classifier and a random labelling (4 classes each), and on the binary 4 x 4 space a small
     CNN trained on downscaled real digits. Returns ``(labels by name, info)``; ``info`` holds
     the CNN's dataset (to declare) and test accuracy when it was trained."""
-    from . import classifiers as C
+    from ...discrete import classifiers as C
 
     out = {"Algorithm 1": C.algorithm1(space), "Hamming ball": C.hamming_ball(space),
            "random linear (4 classes)": C.random_linear(space, 4, seed),

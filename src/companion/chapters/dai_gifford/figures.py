@@ -1,6 +1,6 @@
 r"""The figures of the Dai & Gifford pages, drawn through :mod:`companion.plotting`.
 
-Each function takes what :mod:`companion.discrete.experiments` computed and returns the figure
+Each function takes what :mod:`companion.chapters.dai_gifford.experiments` computed and returns the figure
 (a notebook cell assigns it, ``fig = figures.x(...)``, so that it is shown once). Curves of one
 figure differ in colour *and* in line style or marker (:func:`curve`); a proved bound is drawn in
 the ``bound`` role and no other curve of the figure takes its colour.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import plotting
-from . import hamming_graph
+from ... import plotting
+from ...discrete import hamming_graph
 
 __all__ = ["curve", "wrapped_layers", "theorem1_exhaustive", "harper_growth", "theorem2_l1",
            "theorem2_mc",
