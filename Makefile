@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PROFILE ?= ci
 JOBS ?= 2
 
-.PHONY: setup book test browser-check clean
+.PHONY: setup book test browser-check mutation clean
 
 setup:
 	bash scripts/setup.sh
@@ -17,6 +17,11 @@ test: setup
 
 browser-check:
 	$(PY) scripts/browser_check.py _build/html
+
+# Mutation testing of the mathematical modules (mutmut, one worker; not part of `make test` or CI).
+# MUTATE=discrete (a group: bounds, discrete, latent, records) or module names, e.g. MUTATE="bit_depth".
+mutation: setup
+	$(PY) scripts/mutation.py $(MUTATE)
 
 clean:
 	rm -rf _build book/notebooks book/scorecard.md

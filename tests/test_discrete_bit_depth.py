@@ -39,7 +39,7 @@ def test_lemma18_is_tight_for_half_slab_to_first_order():
 def test_lemma16_ratio_monotone():
     # Lemma 16: Phi(x - k) / Phi(x) increases in x. With mu = Phi(x) the ratio is Lemma 18's bound over mu,
     # so bound / mu increases in mu; at mu = 1/2 it is Phi(-k)/Phi(0) = 2 Phi(-k), Eq. (82) corrected.
-    x = np.linspace(-8, 0, 801)
+    x = np.linspace(-8, 0, 161)
     for k in (0.0, 0.1, 1.0, 3.0):
         mu = np.array([Phi(t) for t in x])
         ratio = np.array([bd.lemma18_bound(m, k) for m in mu]) / mu
@@ -200,3 +200,36 @@ def test_find_perturbation_is_algorithm2():
                 assert got is not None and rc.algorithm1_labels(got[None], q)[0] != own
                 assert np.linalg.norm(np.clip(p1, got / q, (got + 1) / q) - p1) == pytest.approx(want, abs=1e-12)
     assert outcomes == {True, False}
+
+
+def _nearest_by_dynamic_programming(p, q):
+    """Squared distance to the nearest cell of the other Algorithm 1 label, by dynamic programming over the
+    channels: moving channel j by m cells costs ((m/q - f_j)_+)^2, m up to its room; the digit sum must move
+    by delta (no convexity argument used)."""
+    from companion.discrete import robust_classifier as rc
+
+    v = bd.cell_digits(p, q)
+    T, S = rc.threshold(p.size, q), int(v.sum())
+    up = S < T
+    delta = T - S if up else S - T + 1
+    room, f = (q - 1 - v, p - v / q) if up else (v, (v + 1) / q - p)
+    best = np.full(delta + 1, np.inf)
+    best[0] = 0.0
+    for r, fj in zip(room, f):
+        nxt = best.copy()
+        for m in range(1, min(int(r), delta) + 1):
+            c = max(m / q - fj, 0.0) ** 2
+            nxt[m:] = np.minimum(nxt[m:], best[:delta + 1 - m] + c)
+        best = nxt
+    return math.sqrt(best[delta])
+
+
+def test_nearest_other_class_in_many_channels_against_dynamic_programming():
+    # N = 40 channels of 4 levels: 120 marginal costs, digit sums near and far from the threshold
+    rng = np.random.default_rng(12)
+    for N, q in ((40, 4), (25, 8)):
+        for shift in (0.0, 0.3, -0.3, 0.05):
+            for _ in range(4):
+                p = np.clip(rng.random(N) + shift * rng.random(N), 0, 1 - 1e-12)
+                got, _ = bd.nearest_other_class_algorithm1(p, q)
+                assert got == pytest.approx(_nearest_by_dynamic_programming(p, q), rel=1e-12, abs=1e-14)

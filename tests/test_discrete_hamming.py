@@ -184,7 +184,7 @@ def test_binomial_cdf_needs_p_strictly_inside():
 def test_robust_fraction_bound_and_sizes_values():
     for c in (0.1, 0.5, 1.3):
         assert iso.robust_fraction_bound(c) == pytest.approx(2 * math.exp(-2 * c * c), rel=1e-14)
-    assert iso.robust_fraction_bound(10**10) == 0.0                  # an integer c: no int64 overflow in c^2
+    assert iso.robust_fraction_bound(2**32) == 0.0                   # an integer c: no int64 overflow in c^2
     assert type(iso.robust_fraction_bound(0.5)) is float
     assert iso.robust_fraction_bound(np.array([0.5, 1.0])).shape == (2,)
     # size c sqrt(h) n + 2, to the power 1/max(p, 1); defaults h = 1, p = 0 (L0)
@@ -242,7 +242,9 @@ def test_table1_bounds_against_theorems_1_to_3():
                     assert iso.table1_lower(r, n, h, b, p) == pytest.approx(want, rel=1e-12, abs=1e-300)
                     assert iso.table1_lower(r, n, h, b, p) <= iso.table1_upper(r, n, h, b, p)
                 assert iso.table1_lower(r, n, h, b, 1) == pytest.approx((1 - r) / 4 * math.sqrt(h) * n - 2)
-    # the defaults are h = 1, b = 1, p = 0
+    # the defaults are h = 1, b = 1, p = 0 (b matters once p >= 2)
+    assert iso.table1_upper(0.5, 28, p=2) == iso.table1_upper(0.5, 28, 1, 1, 2)
+    assert iso.table1_lower(0.5, 28, p=2) == iso.table1_lower(0.5, 28, 1, 1, 2)
     assert iso.table1_upper(0.5, 28) == iso.table1_upper(0.5, 28, 1, 1, 0)
     assert iso.table1_lower(0.5, 28) == iso.table1_lower(0.5, 28, 1, 1, 0)
     assert iso.table1_lower(0.9, 16, 1, 2, 2) == 0.0              # Theorem 2's size is negative: nothing shown
@@ -250,6 +252,11 @@ def test_table1_bounds_against_theorems_1_to_3():
         for f in (iso.table1_upper, iso.table1_lower):
             with pytest.raises(ValueError, match=r"r must be in \(0, 1\)"):
                 f(r, 28)
+
+
+def test_lemma4_is_vacuous_below_zero():
+    # r < 0: U(r) = 0, the hypothesis U(r) <= 1/2 holds but there is no ratio to bound
+    assert iso.lemma4_holds(5, Fraction(1, 2), -1, 1) and iso.lemma4_holds(5, Fraction(1, 3), -3, 2)
 
 
 def test_lemma1_rejects_n_zero():
@@ -287,8 +294,10 @@ def test_expand_is_the_closed_neighbourhood(N):
     members = rng.random(2 ** N) < min(0.5, 40 / 2 ** N)
     members[0] = True
     members[-1] = True
-    got = hb.unpack(hb.expand(hb.pack(members), N), N)
-    assert np.array_equal(got, _neighbourhood(members, N))
+    want = _neighbourhood(members, N)
+    # expand() and, where it has one, its numpy reference implementation
+    for expand in [hb.expand] + ([hb.expand_numpy] if hasattr(hb, "expand_numpy") else []):
+        assert np.array_equal(hb.unpack(expand(hb.pack(members), N), N), want)
 
 
 def test_hypercube_distances_two_seeds_exactly_at_n22():

@@ -123,15 +123,16 @@ def _parachute_parts(n):
     return np.concatenate(parts), (cy, cx, R)
 
 
-@pytest.mark.parametrize("n", [32, 64, 128, 200])
+@pytest.mark.parametrize("n", [32, 33, 64, 100, 128, 200])
 def test_parachute_is_exactly_its_parts(n):
     from scipy.spatial import cKDTree
 
     mask = ld.parachute_mask(n)
     pts, (cy, cx, R) = _parachute_parts(n)
     pix = np.argwhere(mask).astype(float)
-    # every pixel lies on a part (within a pixel) and every part is drawn (no gap wider than a pixel)
-    assert cKDTree(pts).query(pix)[0].max() <= 1.0
-    assert cKDTree(pix).query(pts)[0].max() <= 1.0
+    # every pixel lies on a part (within half a pixel, as a rasterised line does) and every part is drawn
+    # (each point of it within 0.8 pixel of a drawn one: no gap, no end one pixel short)
+    assert cKDTree(pts).query(pix)[0].max() <= 0.55
+    assert cKDTree(pix).query(pts)[0].max() <= 0.8
     # the rim is one straight run of 2 R + 1 pixels
     assert np.flatnonzero(mask[cy]).tolist() == list(range(cx - R, cx + R + 1))

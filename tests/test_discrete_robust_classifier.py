@@ -130,9 +130,11 @@ def test_table1_lower_below_upper():
                         # the same table as companion.discrete.isoperimetry's
                         assert upper == pytest.approx(iso.table1_upper(r, n, h, b, p), rel=1e-14)
                         assert lower == pytest.approx(iso.table1_lower(r, n, h, b, p), rel=1e-14)
-    # defaults h = b = p = 1
+    # defaults h = b = p = 1 (b matters once p >= 2)
     assert rc.table1_upper(0.5, 64) == rc.table1_upper(0.5, 64, 1, 1, 1)
     assert rc.table1_lower(0.5, 64) == rc.table1_lower(0.5, 64, 1, 1, 1)
+    assert rc.table1_upper(0.5, 64, p=2) == rc.table1_upper(0.5, 64, 1, 1, 2)
+    assert rc.table1_lower(0.5, 64, p=2) == rc.table1_lower(0.5, 64, 1, 1, 2)
 
 
 def test_water_fill_against_enumeration():
@@ -274,3 +276,4 @@ def test_theorem2_size_every_norm():
         assert rc.theorem2_size(0.5, 4, 1, b, 2) == 0.0                            # base = 0
         assert math.isnan(rc.theorem2_size(0.25, 4, 1, b, 2))                      # base < 0
     assert rc.theorem2_size(0.5, 20) == 0.5 * 20 - 2                               # h = b = p = 1
+    assert rc.theorem2_size(0.5, 20, p=2) == math.sqrt(0.5 * 20 - 2)               # b = 1: 2^b - 1 = 1

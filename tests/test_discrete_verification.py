@@ -38,6 +38,7 @@ def test_image_space_enumeration(n, h, b):
     assert np.array_equal(sp.levels(), lv) and sp.levels().dtype == np.uint8
     assert np.array_equal(sp.levels(3, 7), lv[3:7])
     assert np.array_equal(sp.levels(5, 10 ** 9), lv[5:])               # stop is clipped to the space
+    assert sp.images().shape == (sp.size, n, n, h)                    # from image 0 by default
     im = sp.images(2, 6)
     assert im.dtype == np.float32 and im.shape == (4, n, n, h)
     np.testing.assert_array_equal(im.reshape(4, -1), (lv[2:6] / (2 ** b - 1)).astype(np.float32))

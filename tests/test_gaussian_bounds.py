@@ -464,3 +464,44 @@ def test_theorem3_general_bound_values_and_validation():
             gi.theorem3_general_bound(1.0, bad, 0.0)
     with pytest.raises(ValueError, match="delta is a probability"):
         gi.theorem3_general_bound(1.0, [0.5], 1.5)
+
+
+def test_tail_forms_scalars_inputs_and_messages():
+    # the complements and tail ratios used by the Fawzi pages (tests/test_fawzi_pages_helpers.py has their values)
+    assert_float(gi.theorem1_complement(1.0, [0.5, 0.5]))
+    assert_float(gi.theorem1_balanced_complement(1.0))
+    assert_float(gi.theorem1_equal_classes_complement(1.0, 5))
+    assert_float(gi.lemma2_tail_ratio(0.25, 1.0))
+    assert_float(gi.lemma2_equal_classes_tail_ratio(10, 1.0))
+    assert gi.theorem1_complement(1.0, [0.5, 0.5]) == pytest.approx(2 * Phibar(1.0), rel=1e-13)
+    assert gi.lemma2_tail_ratio(Fraction(1, 4), 1.0) == pytest.approx(gi.lemma2_tail_ratio(0.25, 1.0), rel=1e-15)
+    with pytest.raises(ValueError, match=r"the tail 1 - p must lie in \(0, 1/2\]"):
+        gi.lemma2_tail_ratio(0.75, 1.0)
+    with pytest.raises(ValueError, match=r"K \(number of classes\) must be an integer >= 5"):
+        gi.theorem1_equal_classes_complement(1.0, 4)
+    # Theorem 3's threshold: the bound vanishes at sqrt(2 log(sqrt(pi/2) / (1 - 2 delta)))
+    for delta in (0.0, Fraction(1, 10)):
+        want = math.sqrt(2 * math.log(math.sqrt(math.pi / 2) / (1 - 2 * float(delta))))
+        assert gi.theorem3_nonvacuous_eps(delta) == pytest.approx(want, rel=1e-14)
+        assert_float(gi.theorem3_nonvacuous_eps(delta))
+    assert gi.theorem3_nonvacuous_eps(np.array([0.0, 0.1])).shape == (2,)
+    with pytest.raises(ValueError, match="only when 0 <= delta < 1/2"):
+        gi.theorem3_nonvacuous_eps(0.5)
+
+
+def test_theorem2_classes_needed_edges():
+    # the smallest K with K phi(a) - a <= target, Phibar(a) = 1/K (checked against a linear scan)
+    bound = lambda K: K * phi(Phibar_inv(1 / K)) - Phibar_inv(1 / K)  # noqa: E731
+    for target in (0.6, 0.45):
+        K = next(k for k in range(2, 10_000) if bound(k) <= target)
+        assert gi.theorem2_classes_needed(target) == K
+    exact = gi.theorem2_equal_classes_bound(10)
+    assert gi.theorem2_classes_needed(exact) == 10                  # "<= target": the bound itself qualifies
+    assert gi.theorem2_classes_needed(gi.theorem2_equal_classes_bound(7), K_max=7) == 7
+    assert gi.theorem2_classes_needed(0.8, K_max=2) == 2
+    with pytest.raises(ValueError, match="target must be > 0"):
+        gi.theorem2_classes_needed(0.0)
+    with pytest.raises(ValueError, match=r"integer >= 2"):
+        gi.theorem2_classes_needed(0.5, K_max=1)
+    with pytest.raises(ValueError, match=r"the Theorem 2 bound stays above 0.01 up to K = 1000"):
+        gi.theorem2_classes_needed(0.01, K_max=1000)
