@@ -80,7 +80,9 @@ def test_publish_layout_first_cells_and_pinned_commit(repo, tmp_path):
     note, install, title = nb.cells[0], nb.cells[1], nb.cells[2]
     assert note.cell_type == "markdown" and install.cell_type == "code"
     assert title.source == "# fawzi-theorems4-5"  # the notebook itself follows, unchanged
-    assert f'%pip install --quiet "companion @ git+{URL}@{head}" "torch==2.13.0"' in install.source
+    assert f"['companion @ git+{URL}@{head}', 'torch==2.13.0'" in install.source
+    assert "subprocess.check_call([sys.executable, '-m', 'pip', 'install'" in install.source
+    compile(install.source, "first-cell", "exec")  # plain Python: fails loudly, runs anywhere
     assert "companion.data.prepare(['fashion-mnist'], network=True)" in install.source
     assert f"at commit `{head[:12]}`" in note.source and "torch==2.13.0" in note.source
     assert "Fashion-MNIST (`fashion-mnist`, 31 MB)" in note.source and "SHA-256" in note.source
@@ -182,7 +184,7 @@ def test_not_a_git_checkout_installs_from_the_default_branch(tmp_path):
     manifest = publish.publish(tmp_path / "out", root, echo=lines.append)
     assert manifest["commit"] is None and any("not a git checkout" in line for line in lines)
     nb = nbformat.read(tmp_path / "out" / "notebooks" / "synthetic.ipynb", as_version=4)
-    assert f'"companion @ git+{URL}"' in nb.cells[1].source
+    assert f"'companion @ git+{URL}'" in nb.cells[1].source
 
 
 def test_launch_buttons_open_the_published_files():

@@ -16,7 +16,7 @@ content into ``DIR``::
     DIR/notebooks/<name>.ipynb    every executed notebook of book/notebooks
 
 Each published notebook starts with a Markdown cell that says what the next cell installs and
-which data it downloads, and a code cell that does it: ``%pip install "companion @
+which data it downloads, and a code cell that does it: ``pip install "companion @
 git+<repository>@<commit>"`` with the runtime pins of ``requirements.txt``, then
 ``companion.data.prepare([...], network=True)`` (SHA-256 checked downloads). ``<commit>`` is the
 source commit ``HEAD``; a working tree with uncommitted changes is published anyway, at ``HEAD``,
@@ -234,7 +234,10 @@ def install_cells(source: Source, requirements: list[str], datasets: list[str]):
         f"loaded, restart the kernel once. {source.caveat()}".rstrip())
     code = ["# Install the book's package at the commit these results come from, then fetch "
             "the data (SHA-256 checked).",
-            f'%pip install --quiet "{source.install_spec}" {pins}'.rstrip()]
+            "import subprocess, sys",
+            "# check_call: a failed install stops here, not at the first import of companion",
+            "subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--quiet']",
+            f"                      + {[source.install_spec, *requirements]!r})"]
     if items:
         code += ["import companion.data",
                  f"companion.data.prepare({[n for n, _, _ in items]!r}, network=True)"]
