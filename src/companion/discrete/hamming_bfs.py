@@ -8,7 +8,12 @@ distance is the L0 distance (Dai & Gifford, proof of Lemma 5). Two implementatio
   is a bitset of ``2^N`` bits in ``uint64`` words (vertex ``v`` is bit ``v % 64`` of word
   ``v // 64``). One expansion step ``EXP(S) = S ∪ N(S)`` ORs ``N`` shifted copies: along
   coordinate ``j < 6`` the neighbour ``v ^ 2^j`` lies in the same word (masked shifts), along
-  ``j >= 6`` in word ``w ^ 2^(j-6)`` (a swap of word blocks).
+  ``j >= 6`` in word ``w ^ 2^(j-6)`` (a swap of word blocks). Two implementations of the step,
+  with identical results: ``"kernel"`` (the default), the compiled single-pass kernel of
+  :mod:`companion.discrete.hamming_kernel`, and ``"numpy"``, the reference below (``N`` passes
+  of numpy word operations per step). Choose with the ``impl`` argument or the environment
+  variable ``COMPANION_BFS_IMPL``; :func:`hypercube_level_sizes` and :func:`robust_counts`
+  work on bitsets alone (no per-vertex array), up to ``2^36`` vertices in two 8 GB bitsets.
 * :func:`hamming_distances` for any ``q``: the vertex set as a boolean array of shape
   ``(q,) * N``; along each axis a vertex has a neighbour in ``S`` iff the axis holds any vertex
   of ``S``, so ``EXP(S) = S | OR_a any(S, axis=a)``.
@@ -17,9 +22,12 @@ Both return, for every vertex, its exact distance to a seed set (multi-source BF
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 UNREACHED = np.iinfo(np.uint8).max
+IMPLEMENTATIONS = ("kernel", "numpy")
 
 # masks of the bit positions whose coordinate j (< 6) is 0, for in-word neighbours
 _LOW_MASKS = []
@@ -31,10 +39,28 @@ for _j in range(6):
     _LOW_MASKS.append(np.uint64(_m))
 
 
-def _check_dim(N: int) -> int:
-    if not isinstance(N, (int, np.integer)) or N < 1 or N > 34:
-        raise ValueError(f"dimension N must be an integer in [1, 34] (2^N vertices), got {N!r}")
+def _check_dim(N: int, top: int = 34) -> int:
+    if not isinstance(N, (int, np.integer)) or N < 1 or N > top:
+        raise ValueError(f"dimension N must be an integer in [1, {top}] (2^N vertices), got {N!r}")
     return int(N)
+
+
+def _impl(impl: str | None) -> str:
+    """The implementation to use: ``impl``, else ``$COMPANION_BFS_IMPL``, else ``"kernel"``
+    (``"numpy"`` where numba is missing)."""
+    name = impl or os.environ.get("COMPANION_BFS_IMPL") or "kernel"
+    if name not in IMPLEMENTATIONS:
+        raise ValueError(f"impl must be one of {IMPLEMENTATIONS}, got {name!r}")
+    if name == "kernel" and impl is None:
+        try:
+            import numba  # noqa: F401
+        except ImportError:      # pragma: no cover - numba is pinned in requirements.txt
+            return "numpy"
+    return name
+
+
+def _words(N: int) -> int:
+    return 2 ** (N - 6) if N >= 6 else 1
 
 
 def pack(members: np.ndarray) -> np.ndarray:
@@ -54,8 +80,22 @@ def unpack(words: np.ndarray, N: int) -> np.ndarray:
     return np.unpackbits(words.view(np.uint8), bitorder="little", count=2 ** N).astype(bool)
 
 
-def expand(words: np.ndarray, N: int) -> np.ndarray:
-    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``.
+def expand(words: np.ndarray, N: int, *, impl: str | None = None) -> np.ndarray:
+    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``
+    (a new array; ``impl``: ``"kernel"`` or ``"numpy"``, see the module docstring)."""
+    N = _check_dim(N)
+    if _impl(impl) == "kernel":
+        from . import hamming_kernel as hk
+
+        src = np.ascontiguousarray(words, dtype=np.uint64)
+        out = np.empty_like(src)
+        hk.expand_into(src, out, N)
+        return out
+    return expand_numpy(words, N)
+
+
+def expand_numpy(words: np.ndarray, N: int) -> np.ndarray:
+    """The numpy reference of :func:`expand`.
 
     In-place numpy operations on one scratch buffer (no temporaries per dimension); the work
     is split over two threads (numpy releases the GIL), each on its own half of the words for
@@ -105,12 +145,14 @@ def expand(words: np.ndarray, N: int) -> np.ndarray:
     return res
 
 
-def hypercube_distances(seeds: np.ndarray, N: int, max_depth: int | None = None) -> np.ndarray:
+def hypercube_distances(seeds: np.ndarray, N: int, max_depth: int | None = None, *,
+                        impl: str | None = None) -> np.ndarray:
     """Exact graph distance of every vertex of ``{0,1}^N`` to the seed set (``uint8``;
     ``255`` where not reached within ``max_depth`` steps or when the seed set is empty).
 
     ``seeds``: boolean membership of the ``2^N`` vertices (vertex ``v``'s coordinate ``j`` is
-    bit ``j`` of ``v``).
+    bit ``j`` of ``v``). With the kernel, each level is one pass that also writes the distances
+    of its new vertices.
     """
     N = _check_dim(N)
     seeds = np.asarray(seeds, dtype=bool)
@@ -122,14 +164,83 @@ def hypercube_distances(seeds: np.ndarray, N: int, max_depth: int | None = None)
         return dist
     reached = pack(seeds)
     depth = N if max_depth is None else min(int(max_depth), N)
+    if _impl(impl) == "kernel":
+        from . import hamming_kernel as hk
+
+        grown = np.empty_like(reached)
+        size = hk.popcount(reached)
+        for k in range(1, depth + 1):
+            new_size = hk.expand_dist(reached, grown, N, dist, k)
+            if new_size == size:
+                break
+            reached, grown, size = grown, reached, new_size
+        return dist
     for k in range(1, depth + 1):
-        grown = expand(reached, N)
+        grown = expand_numpy(reached, N)
         new = grown & ~reached
         if not new.any():
             break
         dist[unpack(new, N)] = k
         reached = grown
     return dist
+
+
+def hypercube_level_sizes(words: np.ndarray, N: int, max_depth: int | None = None, *,
+                          overwrite: bool = False, impl: str | None = None) -> np.ndarray:
+    """``|EXP^k(S)|`` for ``k = 0 .. depth`` (``depth = max_depth`` or ``N``), for the set ``S``
+    given as a bitset (see :func:`pack`), without any per-vertex array: two bitsets of
+    ``2^N / 8`` bytes, one of them ``words`` itself when ``overwrite`` (its content is then
+    lost). ``N <= 40``; ``2^36`` vertices take two 8 GB bitsets.
+
+    Returns ``int64`` sizes; once the set stops growing the remaining entries repeat the last.
+    """
+    N = _check_dim(N, 40)
+    words = np.asarray(words)
+    if words.dtype != np.uint64 or words.shape != (_words(N),):
+        raise ValueError(f"need a uint64 bitset of {_words(N)} words for N = {N}, got "
+                         f"{words.dtype} of shape {words.shape}")
+    depth = N if max_depth is None else max(0, min(int(max_depth), N))
+    sizes = np.zeros(depth + 1, np.int64)
+    if _impl(impl) == "kernel":
+        from . import hamming_kernel as hk
+
+        cur = words if overwrite and words.flags.c_contiguous else np.array(words, order="C")
+        nxt = np.empty_like(cur)
+        sizes[0] = hk.popcount(cur)
+        for k in range(1, depth + 1):
+            if sizes[k - 1] in (0, 2 ** N):
+                sizes[k:] = sizes[k - 1]
+                break
+            sizes[k] = hk.expand_into(cur, nxt, N)
+            cur, nxt = nxt, cur
+        return sizes
+    cur = words.copy()
+    sizes[0] = int(np.unpackbits(cur.view(np.uint8)).sum())
+    for k in range(1, depth + 1):
+        cur = expand_numpy(cur, N)
+        sizes[k] = int(np.unpackbits(cur.view(np.uint8)).sum())
+    return sizes
+
+
+def robust_counts(class_words: np.ndarray, N: int, *, overwrite: bool = False,
+                  impl: str | None = None) -> np.ndarray:
+    """For a class ``S`` of ``{0,1}^N`` (a bitset), the number of its vertices at distance
+    greater than ``d`` from every vertex outside ``S``, for ``d = 0 .. N``: the vertices robust
+    to L0 perturbations of size ``d`` (Definition 2). Computed as ``2^N - |EXP^d(V \\ S)|``,
+    i.e. one BFS from the complement, with two bitsets and no per-vertex array (``overwrite``:
+    use ``class_words`` itself as one of them)."""
+    N = _check_dim(N, 40)
+    if _impl(impl) == "kernel":
+        from . import hamming_kernel as hk
+
+        outside = class_words if overwrite else np.array(class_words, dtype=np.uint64, order="C")
+        hk.complement(outside, N)
+    else:
+        outside = ~np.asarray(class_words, dtype=np.uint64)
+        if N < 6:
+            outside &= np.uint64((1 << 2 ** N) - 1)
+    sizes = hypercube_level_sizes(outside, N, overwrite=True, impl=impl)
+    return 2 ** N - sizes
 
 
 def hamming_distances(seeds: np.ndarray, max_depth: int | None = None) -> np.ndarray:
