@@ -304,14 +304,18 @@ class Theorem4Curve:
         return (self.eps > 0) & (self.bound > 0)
 
     def worst(self, k: float = 3.0) -> int:
-        """Index of the informative ``eps`` where ``ecdf + k se - bound`` is smallest.
+        """Index of the informative ``eps`` where ``(ecdf + k se) / bound`` is smallest: where
+        the measured distribution comes closest to the bound relative to it.
 
+        The bound is violated somewhere (``ecdf + k se < bound``) exactly when this ratio is
+        below 1 at the returned index, so the check there fails whenever it fails anywhere;
+        the relative distance avoids reporting the small ``eps`` where both sides are nearly 0.
         Raises ``ValueError`` when the bound is 0 on the whole grid (nothing to check).
         """
         idx = np.flatnonzero(self.informative)
         if idx.size == 0:
             raise ValueError("Eq. (6) is 0 on the whole grid of eps: extend the grid")
-        return int(idx[np.argmin(self.ecdf[idx] + k * self.se[idx] - self.bound[idx])])
+        return int(idx[np.argmin((self.ecdf[idx] + k * self.se[idx]) / self.bound[idx])])
 
 
 def theorem4_curve(measures, modulus: Modulus, r_X, eps) -> Theorem4Curve:
