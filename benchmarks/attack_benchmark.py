@@ -1,21 +1,45 @@
-"""Attack throughput: ours (companion.attacks) against foolbox 3.3.4 on the same model and batch.
+"""Attack throughput and strength: ours (companion.attacks) against foolbox 3.3.4 and the
+Adversarial Robustness Toolbox (ART), on the same frozen model, batch and thread count.
 
-Usage:  python benchmarks/attack_benchmark.py [--width 0.5] [--batch 128] [--repeats 3]
-        [--threads 2] [--attacks pgd_linf,pgd_l2,deepfool,cw] [--json results.json]
+Usage:  python benchmarks/attack_benchmark.py [--width 0.5] [--batch 128] [--repeats 5]
+        [--threads 2] [--attacks pgd_linf,pgd_l2,deepfool,cw] [--libs ours,foolbox,art]
+        [--json results.json]
 
-The model is Madry et al.'s LeNet5 (scaled by --width) trained for a few seconds on synthetic
-28x28 data (10 noisy prototypes), so that its predictions are varied like a real classifier's.
-Each attack runs with the same settings in both libraries (CW without early abort, so that both
-do the same number of steps; with it, the step counts depend on each library's loss
-bookkeeping); the table gives images per second
-(median of --repeats alternating runs), the ratio foolbox time / our time (> 1: ours is faster)
-in wall-clock and in CPU time (steadier on a shared machine), and each library's strength on the
-batch (robust accuracy for PGD, median norm of the successful minimal attacks).
+ART is optional (the test suite does not use it, so it is not in requirements.txt). Install it
+next to the pinned torch without letting pip touch torch:
+
+    .venv/bin/pip install adversarial-robustness-toolbox==1.20.1 torch==2.13.0
+
+What makes the comparison fair:
+
+* frozen weights for every library: ``model.requires_grad_(False)``, so no library pays for
+  gradients of the weights (foolbox and ART backpropagate into every parameter that requires
+  grad; ours only ever asks for the input gradient, which would flatter it);
+* the same model object in ``eval()`` mode, the same batch, ``torch.set_num_threads(--threads)``
+  for all;
+* one untimed warm-up run of every library and attack (allocator, oneDNN primitive caches);
+* --repeats timed runs (at least 5), the libraries alternated in a rotating order, so that a
+  slowdown of the machine hits all of them; medians with min-max, and the ratio of each
+  reference to ours both as the ratio of medians and as the range of the per-round ratios;
+* strength beside speed, measured by this script in the same way for every library (its own
+  forward pass on the returned inputs): robust accuracy for PGD (and the largest perturbation
+  norm, which must stay within the budget), success rate and median L2 norm of the successful
+  examples for the minimal-norm attacks;
+* a fixed calibration workload timed before, between and after the attacks, and the spread of
+  every timing: a NOISY line flags a run during which the machine was busy (rerun it).
+
+Ratios are ``reference time / our time`` (> 1: ours is faster). ``ours_es`` is our PGD with
+``early_stop=True`` (examples leave the batch once fooled; same attack, results equal up to the
+model's batch-size rounding); its line shows the speed-up over ``ours``, and a last line the
+references' ratios to it. ART's CW is another algorithm (a line search in every iteration):
+``--art-cw`` includes it.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import time
 import warnings
@@ -37,102 +61,241 @@ def synthetic_data(n: int, seed: int = 0):
     return x, y
 
 
-def timed_pair(fn_a, fn_b, repeats: int):
-    """Run ``fn_a`` and ``fn_b`` alternately ``repeats`` times; median wall and CPU seconds of each.
+def calibration_seconds() -> float:
+    """A fixed CPU workload (matrix products on the configured threads): its time shows whether
+    the machine's speed changed during the benchmark."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(384, 384, generator=g)
+    t = time.perf_counter()
+    for _ in range(30):
+        a = torch.tanh(a @ a)
+    return time.perf_counter() - t
 
-    The machine may be shared: CPU time (``time.process_time``) is less sensitive to other
-    processes than wall time, and alternating the two spreads any slowdown over both."""
-    wall = ([], [])
-    cpu = ([], [])
-    outs = [None, None]
-    for _ in range(repeats):
-        for i, fn in enumerate((fn_a, fn_b)):
+
+def timed_rounds(fns: dict, repeats: int) -> dict:
+    """Run every function once untimed, then ``repeats`` rounds in a rotating order.
+
+    Returns, per name, the wall and CPU seconds of each round (list) and the last output."""
+    names = list(fns)
+    out = {k: {"wall": [], "cpu": [], "result": None} for k in names}
+    for k in names:                                   # warm-up
+        out[k]["result"] = fns[k]()
+    for r in range(repeats):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for k in order:
             w, c = time.perf_counter(), time.process_time()
-            outs[i] = fn()
-            wall[i].append(time.perf_counter() - w)
-            cpu[i].append(time.process_time() - c)
-    med = statistics.median
-    return (med(wall[0]), med(cpu[0]), outs[0]), (med(wall[1]), med(cpu[1]), outs[1])
+            out[k]["result"] = fns[k]()
+            out[k]["wall"].append(time.perf_counter() - w)
+            out[k]["cpu"].append(time.process_time() - c)
+    return out
+
+
+def spread(v: list[float]) -> float:
+    return max(v) / min(v) if min(v) > 0 else math.inf
+
+
+def fmt(v: list[float], digits: int = 2) -> str:
+    return f"{statistics.median(v):.{digits}f} [{min(v):.{digits}f}-{max(v):.{digits}f}]"
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--width", type=float, default=0.5)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attacks", default="pgd_linf,pgd_l2,deepfool,cw")
+    ap.add_argument("--libs", default="ours,ours_es,foolbox,art",
+                    help="ours_es: ours with early_stop=True (PGD only)")
+    ap.add_argument("--art-cw", action="store_true",
+                    help="also run ART's CW (another algorithm, with a line search per step: "
+                         "minutes per run and much weaker at these settings)")
     ap.add_argument("--cw-steps", type=int, default=100)
+    ap.add_argument("--noisy", type=float, default=0.25,
+                    help="flag timings whose max/min exceeds 1 + this")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     args = ap.parse_args(argv)
+    if args.repeats < 5:
+        print(f"note: --repeats {args.repeats} < 5: too few runs for a stable median")
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    libs = args.libs.split(",")
     import foolbox as fb
+    art = None
+    if "art" in libs:
+        try:
+            import art
+            from art.attacks.evasion import (
+                CarliniL2Method,
+                DeepFool,
+                ProjectedGradientDescent,
+            )
+            from art.estimators.classification import PyTorchClassifier
+        except ImportError:
+            print("ART not installed: skipped (pip install adversarial-robustness-toolbox==1.20.1 "
+                  "torch==2.13.0)")
+            libs.remove("art")
+            art = None
 
     X, Y = synthetic_data(3000)
     torch.manual_seed(0)
     model = LeNet5(width=args.width)
     train(model, X[:2000], Y[:2000], TrainConfig(epochs=1, batch_size=64, lr=1e-3, progress=False))
     model.eval()
+    model.requires_grad_(False)                 # frozen for every library
     x = X[2000:2000 + args.batch].contiguous()
     with torch.no_grad():
         y = model(x).argmax(1)
-    fmodel = fb.PyTorchModel(model, bounds=(0, 1))
     n = len(x)
+    fmodel = fb.PyTorchModel(model, bounds=(0, 1))
+    if "art" in libs:
+        import art as art_mod
+        clf = PyTorchClassifier(model, loss=torch.nn.CrossEntropyLoss(), input_shape=(1, 28, 28),
+                                nb_classes=10, clip_values=(0.0, 1.0), device_type="cpu")
+        xn, yn = x.numpy(), y.numpy()
+        art = art_mod
 
-    def norms(adv):
-        return (adv - x).flatten(1).norm(dim=1)
+    def as_tensor(a):
+        return a if isinstance(a, torch.Tensor) else torch.from_numpy(a)
 
-    runs = {
-        "pgd_linf": (
-            "PGD Linf eps=0.03, 40 steps",
-            lambda: pgd(model, x, y, eps=0.03, steps=40),
-            lambda: fb.attacks.LinfPGD(steps=40, rel_stepsize=2.5 / 40)(fmodel, x, y, epsilons=0.03),
-            lambda r: ("robust acc", r.robust_accuracy),
-            lambda o: ("robust acc", 1 - o[2].float().mean().item())),
-        "pgd_l2": (
-            "PGD L2 eps=0.5, 40 steps",
-            lambda: pgd(model, x, y, eps=0.5, norm="l2", steps=40),
-            lambda: fb.attacks.L2PGD(steps=40, rel_stepsize=2.5 / 40)(fmodel, x, y, epsilons=0.5),
-            lambda r: ("robust acc", r.robust_accuracy),
-            lambda o: ("robust acc", 1 - o[2].float().mean().item())),
-        "deepfool": (
-            "DeepFool L2, 50 iter, overshoot 0.02, 10 candidates",
-            lambda: deepfool(model, x, y, box=(0, 1)),
-            lambda: fb.attacks.L2DeepFoolAttack(steps=50, candidates=10, overshoot=0.02)(
-                fmodel, x, y, epsilons=None),
-            lambda r: ("median L2", r.norms[r.success].median().item()),
-            lambda o: ("median L2", norms(o[1])[o[2]].median().item())),
-        "cw": (
-            f"CW-L2, 5 x {args.cw_steps} steps, no early abort",
-            lambda: carlini_wagner_l2(model, x, y, binary_search_steps=5, steps=args.cw_steps,
-                                      abort_early=False),
-            lambda: fb.attacks.L2CarliniWagnerAttack(binary_search_steps=5, steps=args.cw_steps,
-                                                     abort_early=False)(fmodel, x, y, epsilons=None),
-            lambda r: ("median L2", r.norms[r.success].median().item()),
-            lambda o: ("median L2", norms(o[1])[o[2] & (o[1].flatten(1).abs().sum(1) > 0)]
-                       .median().item())),
+    def strength(key, adv, eps=None, p=None):
+        """Robust accuracy / success and norms of ``adv``, measured the same way for everyone."""
+        adv = as_tensor(adv).to(x.dtype)
+        with torch.no_grad():
+            pred = model(adv).argmax(1)
+        d = (adv - x).flatten(1)
+        ok = pred != y
+        if key.startswith("pgd"):
+            norm = d.abs().amax(1) if p == math.inf else d.norm(dim=1)
+            return {"robust_acc": 1 - ok.float().mean().item(), "max_norm": norm.max().item(),
+                    "eps": eps, "in_budget": bool((norm <= eps * (1 + 1e-4) + 1e-6).all())}
+        ok &= adv.flatten(1).abs().sum(1) > 0        # foolbox's "nothing found" is a zero image
+        l2 = d.norm(dim=1)
+        return {"success": ok.float().mean().item(),
+                "median_l2": l2[ok].median().item() if ok.any() else math.nan}
+
+    seed = {"v": 0}
+
+    def fb_seed():
+        torch.manual_seed(seed["v"])
+
+    def art_run(make, *data):
+        import numpy as np
+
+        np.random.seed(seed["v"])               # ART's random starts use numpy's global RNG
+        return make().generate(*data)
+
+    attacks = {
+        "pgd_linf": ("PGD Linf eps=0.03, 40 steps, random start", 0.03, math.inf, {
+            "ours": lambda: pgd(model, x, y, eps=0.03, steps=40).x_adv,
+            "ours_es": lambda: pgd(model, x, y, eps=0.03, steps=40, early_stop=True).x_adv,
+            "foolbox": lambda: (fb_seed(), fb.attacks.LinfPGD(steps=40, rel_stepsize=2.5 / 40)(
+                fmodel, x, y, epsilons=0.03)[1])[1],
+            "art": lambda: art_run(lambda: ProjectedGradientDescent(
+                clf, norm=math.inf, eps=0.03, eps_step=2.5 * 0.03 / 40, max_iter=40,
+                num_random_init=1, batch_size=n, verbose=False), xn, yn),
+        }),
+        "pgd_l2": ("PGD L2 eps=0.5, 40 steps, random start", 0.5, 2, {
+            "ours": lambda: pgd(model, x, y, eps=0.5, norm="l2", steps=40).x_adv,
+            "ours_es": lambda: pgd(model, x, y, eps=0.5, norm="l2", steps=40,
+                                   early_stop=True).x_adv,
+            "foolbox": lambda: (fb_seed(), fb.attacks.L2PGD(steps=40, rel_stepsize=2.5 / 40)(
+                fmodel, x, y, epsilons=0.5)[1])[1],
+            "art": lambda: art_run(lambda: ProjectedGradientDescent(
+                clf, norm=2, eps=0.5, eps_step=2.5 * 0.5 / 40, max_iter=40, num_random_init=1,
+                batch_size=n, verbose=False), xn, yn),
+        }),
+        "deepfool": ("DeepFool L2, 50 iter, overshoot 0.02, 10 candidates", None, 2, {
+            "ours": lambda: deepfool(model, x, y, box=(0, 1)).x_adv,
+            "foolbox": lambda: fb.attacks.L2DeepFoolAttack(
+                steps=50, candidates=10, overshoot=0.02)(fmodel, x, y, epsilons=None)[1],
+            "art": lambda: art_run(lambda: DeepFool(clf, max_iter=50, epsilon=0.02, nb_grads=10,
+                                                    batch_size=n, verbose=False), xn),
+        }),
+        "cw": (f"CW-L2, 5 x {args.cw_steps} steps, no early abort", None, 2, {
+            "ours": lambda: carlini_wagner_l2(model, x, y, binary_search_steps=5,
+                                              steps=args.cw_steps, abort_early=False).x_adv,
+            "foolbox": lambda: fb.attacks.L2CarliniWagnerAttack(
+                binary_search_steps=5, steps=args.cw_steps, abort_early=False)(
+                fmodel, x, y, epsilons=None)[1],
+            # ART's CW is another algorithm (a line search on the step per iteration)
+            "art": lambda: art_run(lambda: CarliniL2Method(
+                clf, binary_search_steps=5, max_iter=args.cw_steps, initial_const=1e-3,
+                learning_rate=1e-2, batch_size=n, verbose=False), xn, yn),
+        }),
     }
-    results = {"model": f"LeNet5 width {args.width}", "batch": n, "threads": args.threads,
-               "torch": torch.__version__, "foolbox": fb.__version__, "attacks": {}}
+    versions = {"torch": torch.__version__, "foolbox": fb.__version__}
+    if art is not None:
+        versions["art"] = art.__version__
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
+    results = {"model": f"LeNet5 width {args.width} (frozen weights)", "batch": n,
+               "threads": args.threads, "repeats": args.repeats, "versions": versions,
+               "load_avg_start": load, "attacks": {}, "calibration_s": []}
     results["clean_acc_heldout"] = accuracy(model, X[2000:], Y[2000:])
-    print(f"{results['model']} (held-out accuracy {results['clean_acc_heldout']:.2f} on the "
-          f"synthetic task), batch {n}, {args.threads} threads, median of {args.repeats}")
-    print(f"{'attack':52s} {'ours img/s':>10s} {'foolbox':>8s} {'ratio':>6s} {'ratio(cpu)':>10s}"
-          f"  strength ours / foolbox")
+    results["calibration_s"].append(calibration_seconds())
+    print(f"{results['model']}, held-out accuracy {results['clean_acc_heldout']:.2f} on the "
+          f"synthetic task; batch {n}; {args.threads} threads for every library; "
+          f"{', '.join(f'{k} {v}' for k, v in versions.items())}; load average "
+          f"{load[0]:.1f} at start; times: median [min-max] of {args.repeats} runs after a "
+          f"warm-up, libraries alternated")
+    noisy = []
     for key in args.attacks.split(","):
-        label, ours_fn, fb_fn, ours_s, fb_s = runs[key]
-        (w1, c1, r), (w2, c2, o) = timed_pair(ours_fn, fb_fn, args.repeats)
-        (what, s1), (_, s2) = ours_s(r), fb_s(o)
-        entry = {"label": label, "ours_img_s": n / w1, "foolbox_img_s": n / w2,
-                 "ratio": w2 / w1, "ours_cpu_s": c1, "foolbox_cpu_s": c2, "ratio_cpu": c2 / c1,
-                 "metric": what, "ours": s1, "foolbox": s2}
+        label, eps, p, fns = attacks[key]
+        fns = {k: v for k, v in fns.items()
+               if k in libs and (key != "cw" or k != "art" or args.art_cw)}
+        runs = timed_rounds(fns, args.repeats)
+        results["calibration_s"].append(calibration_seconds())
+        entry = {"label": label, "libs": {}}
+        print(f"\n{label}")
+        print(f"  {'library':8s} {'wall s':>22s} {'cpu s':>22s} {'ratio ref/ours':>24s}  strength")
+        ours_w = runs["ours"]["wall"] if "ours" in runs else None
+        for lib, r in runs.items():
+            st = strength(key, r["result"], eps, p)
+            e = {"wall_s": r["wall"], "cpu_s": r["cpu"], "strength": st}
+            ratio_txt = ""
+            if ours_w is not None and lib != "ours":
+                rounds = [a / b for a, b in zip(r["wall"], ours_w)]
+                e["ratio"] = statistics.median(r["wall"]) / statistics.median(ours_w)
+                e["ratio_rounds"] = [min(rounds), max(rounds)]
+                ratio_txt = f"{e['ratio']:.2f} [{min(rounds):.2f}-{max(rounds):.2f}]"
+                if lib == "ours_es":                   # shown as the speed-up over ours
+                    rounds = [b / a for a, b in zip(r["wall"], ours_w)]
+                    e["speedup"] = 1 / e["ratio"]
+                    ratio_txt = f"x{e['speedup']:.2f} [{min(rounds):.2f}-{max(rounds):.2f}]"
+            if spread(r["wall"]) > 1 + args.noisy:
+                noisy.append(f"{key}/{lib}: wall times spread {spread(r['wall']):.2f}x")
+            st_txt = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                               for k, v in st.items())
+            print(f"  {lib:8s} {fmt(r['wall']):>22s} {fmt(r['cpu']):>22s} {ratio_txt:>24s}  "
+                  f"{st_txt}")
+            entry["libs"][lib] = e
+        if "ours_es" in runs:
+            es = runs["ours_es"]["wall"]
+            parts = []
+            for lib in ("foolbox", "art"):
+                if lib in runs:
+                    rounds = [a / b for a, b in zip(runs[lib]["wall"], es)]
+                    ratio = statistics.median(runs[lib]["wall"]) / statistics.median(es)
+                    entry["libs"][lib]["ratio_vs_early_stop"] = ratio
+                    parts.append(f"{lib} {ratio:.2f} [{min(rounds):.2f}-{max(rounds):.2f}]")
+            print(f"  reference / ours with early_stop: {', '.join(parts)}")
         results["attacks"][key] = entry
-        print(f"{label:52s} {entry['ours_img_s']:10.1f} {entry['foolbox_img_s']:8.1f} "
-              f"{entry['ratio']:6.2f} {entry['ratio_cpu']:10.2f}  {what} {s1:.4f} / {s2:.4f}")
+    cal = results["calibration_s"]
+    if spread(cal) > 1 + args.noisy:
+        noisy.append(f"calibration workload {fmt(cal, 3)} s: the machine's speed changed "
+                     f"({spread(cal):.2f}x)")
+    load_end = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
+    results["load_avg_end"] = load_end
+    results["noisy"] = noisy
+    print(f"\ncalibration workload {fmt(cal, 3)} s over the run; load average "
+          f"{load_end[0]:.1f} at end")
+    for line in noisy:
+        print(f"NOISY: {line}; rerun on a quiet machine")
+    if not noisy:
+        print(f"every timing within {args.noisy:.0%} (max/min): no sign of a busy machine")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2)
+            json.dump(results, fh, indent=2, default=float)
     return results
 
 

@@ -121,11 +121,13 @@ def main(argv=None) -> dict:
     llc = llc_bytes()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"hypercube BFS from one vertex to full depth; {threads} kernel thread(s), "
-          f"{os.cpu_count()} CPUs, last-level cache {llc / 2**20 if llc else float('nan'):.0f} MiB, "
-          f"load average {load:.1f} at start; median [min-max] of {args.runs} runs after a warm-up")
+          f"{os.cpu_count()} CPUs, last-level cache "
+          f"{llc / 2**20 if llc else float('nan'):.0f} MiB, load average {load:.1f} at start; "
+          f"median [min-max] of {args.runs} runs after a warm-up")
     print(f"{'N':>3s} {'bitset':>8s} {'in LLC':>6s} {'search s':>22s} {'ms/step':>8s} "
           f"{'floor s':>22s} {'ratio':>16s} {'GB/s copy':>9s}")
-    res = {"threads": threads, "llc_bytes": llc, "load_start": load, "runs": args.runs, "sizes": {}}
+    res = {"threads": threads, "llc_bytes": llc, "load_start": load, "runs": args.runs,
+           "sizes": {}}
     noisy = []
     for N in dims:
         nwords = max(1, 2 ** (N - 6))
@@ -148,7 +150,8 @@ def main(argv=None) -> dict:
         spread = max(max(searches) / min(searches), max(floors) / min(floors))
         if spread > 1 + args.noisy:
             noisy.append((N, spread))
-        print(f"{N:3d} {nbytes / 2**20:6.0f}MB {'yes' if in_llc else 'no':>6s} {fmt(searches):>22s} "
+        print(f"{N:3d} {nbytes / 2**20:6.0f}MB {'yes' if in_llc else 'no':>6s} "
+              f"{fmt(searches):>22s} "
               f"{statistics.median(searches) / N * 1e3:8.2f} {fmt(floors):>22s} "
               f"{fmt(ratios, digits=2):>16s} {gbs:9.1f}")
         entry = {"bitset_bytes": nbytes, "fits_llc": in_llc, "search_s": searches,
@@ -172,7 +175,8 @@ def main(argv=None) -> dict:
         step_M = per_step * 2 ** (M - top)
         floor_M = statistics.median(res["sizes"][top]["floor_s"]) / top * 2 ** (M - top)
         print(f"extrapolated from 2^{top} (time per step x 2^(N - {top})): a full search at 2^{M} "
-              f"takes about {step_M * M:.0f} s ({step_M:.1f} s per step, floor {floor_M * M:.0f} s), "
+              f"takes about {step_M * M:.0f} s ({step_M:.1f} s per step, floor "
+              f"{floor_M * M:.0f} s), "
               f"two bitsets of {2 ** M / 8 / 2**30:.0f} GiB; Theorem 1 on the binary 6x6 space "
               f"runs one such search per interesting class")
         res["extrapolated"] = {"N": M, "search_s": step_M * M, "floor_s": floor_M * M}

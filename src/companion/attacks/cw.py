@@ -68,8 +68,13 @@ def carlini_wagner_l2(model: Model, x: torch.Tensor, labels: Optional[torch.Tens
         to_unit = ((x - lo) / (hi - lo) * 2 - 1).clamp(-1 + 1e-6, 1 - 1e-6)
         w0 = torch.atanh(to_unit)
 
-        def decode(w: torch.Tensor) -> torch.Tensor:
-            return lo + (hi - lo) * (torch.tanh(w) + 1) / 2
+        if lo == 0.0 and hi == 1.0:
+            # the same values as the general form: 1.0 * t == t and 0.0 + t == t (t >= +0)
+            def decode(w: torch.Tensor) -> torch.Tensor:
+                return (torch.tanh(w) + 1) / 2
+        else:
+            def decode(w: torch.Tensor) -> torch.Tensor:
+                return lo + (hi - lo) * (torch.tanh(w) + 1) / 2
     else:
         w0 = x.clone()
 
@@ -94,7 +99,8 @@ def carlini_wagner_l2(model: Model, x: torch.Tensor, labels: Optional[torch.Tens
             logits = model(xa)
             dist2 = (xa - x_ref).flatten(1).pow(2).sum(1)
             margin = _margin(logits, labels)
-            loss = (dist2 + const * (margin + confidence).clamp_min(0)).sum()
+            hinge = (margin + confidence if confidence else margin).clamp_min(0)
+            loss = (dist2 + const * hinge).sum()
             (w.grad,) = torch.autograd.grad(loss, w)   # the input only, not the model's weights
             with torch.no_grad():
                 adv = margin.detach() < -confidence

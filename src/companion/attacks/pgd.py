@@ -34,14 +34,73 @@ def _project(delta: torch.Tensor, eps: float, p: float) -> torch.Tensor:
 def _point(x: torch.Tensor, delta: torch.Tensor, box: Box) -> torch.Tensor:
     """``x + delta``, clipped to the box exactly (no rounding excursions)."""
     out = (x + delta).detach()
-    return out.clamp(*box) if box is not None else out
+    return out.clamp_(*box) if box is not None else out
+
+
+def _into_box(x: torch.Tensor, delta: torch.Tensor, box: Box) -> torch.Tensor:
+    """``(x + delta).clamp(*box) - x`` with one buffer (the same values)."""
+    out = torch.add(x, delta)
+    out.clamp_(*box)
+    return out.sub_(x)
+
+
+@torch.no_grad()
+def _step(delta: torch.Tensor, grad: torch.Tensor, alpha: float, eps: float, p: float,
+          x: torch.Tensor, box: Box) -> torch.Tensor:
+    """One ascent step and the projections, in place where the values cannot change:
+    ``(x + proj(delta + alpha * step)).clamp(*box) - x``."""
+    if math.isinf(p):
+        step = grad.sign()                        # (grad may be a view autograd shares)
+        step.mul_(alpha)
+        delta = delta.add_(step).clamp_(-eps, eps)
+    else:
+        step = grad / per_example(flat_norm(grad, 2).clamp_min(1e-12), grad)
+        step.mul_(alpha)
+        delta = _project(delta.add_(step), eps, p)
+    if box is not None:
+        delta = _into_box(x, delta, box)
+    return delta
+
+
+def _run_shrinking(model, x, labels, delta, best, found, last, steps, alpha, eps, p, box):
+    """One run of PGD on the examples not fooled yet, dropping each as soon as it is fooled
+    (``early_stop``); updates ``best`` and ``found`` in place and returns the new ``last``."""
+    idx = torch.nonzero(~found).squeeze(1)
+    xs, ls, ds = x[idx], labels[idx], delta[idx]
+    for _ in range(steps):
+        if idx.numel() == 0:
+            break
+        ds.requires_grad_(True)
+        logits = model(xs + ds)
+        loss = F.cross_entropy(logits, ls, reduction="sum")
+        (grad,) = torch.autograd.grad(loss, ds)
+        ds = ds.detach()
+        with torch.no_grad():
+            hit = logits.argmax(1) != ls
+            if hit.any():
+                rows = idx[hit]
+                best[rows] = _point(xs[hit], ds[hit], box)
+                found[rows] = True
+                keep = ~hit
+                idx, xs, ls, ds, grad = idx[keep], xs[keep], ls[keep], ds[keep], grad[keep]
+            ds = _step(ds, grad, alpha, eps, p, xs, box)
+    new_last = last.clone() if last is not x else x.clone()
+    if idx.numel():
+        end = _point(xs, ds, box)
+        new_last[idx] = end
+        with torch.no_grad():
+            hit = predict(model, end) != ls
+        rows = idx[hit]
+        best[rows] = end[hit]
+        found[rows] = True
+    return new_last
 
 
 @torch.enable_grad()
 def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *, eps: float,
         norm="linf", steps: int = 40, step_size: Optional[float] = None,
         random_start: bool = True, restarts: int = 1, box: Box = (0.0, 1.0),
-        seed: Optional[int] = 0, keep_best: bool = True) -> AttackResult:
+        seed: Optional[int] = 0, keep_best: bool = True, early_stop: bool = False) -> AttackResult:
     """Untargeted PGD maximising the cross-entropy of ``labels`` within an ``eps``-ball.
 
     Parameters
@@ -70,6 +129,12 @@ def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
         Return, for each example, the first iterate that changed the prediction if any did
         (otherwise the last iterate). With ``False`` only the end points of the runs count
         (the last iterate, as in adversarial training, when ``restarts == 1``).
+    early_stop:
+        With ``keep_best``, stop iterating on an example as soon as it is fooled (its result is
+        that iterate either way), so the batch shrinks as the attack succeeds. The attack and its
+        random draws are the same; only the model sees smaller batches, and models may round
+        differently at another batch size, so results agree with ``early_stop=False`` up to such
+        rounding (not bit for bit). Off by default.
 
     Returns
     -------
@@ -93,40 +158,47 @@ def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
     best = x.clone()
     found = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
     last = x
+    shrink = early_stop and keep_best
     for run in range(restarts):
         if eps > 0 and (random_start or run > 0):
             delta = _random_start(x, eps, p, gen)
         else:
             delta = torch.zeros_like(x)
         if box is not None:
-            delta = (x + delta).clamp(*box) - x
+            delta = _into_box(x, delta, box)
+        if shrink:
+            last = _run_shrinking(model, x, labels, delta, best, found, last, steps, alpha, eps,
+                                  p, box)
+            continue
         for _ in range(steps):
             delta.requires_grad_(True)
             logits = model(x + delta)
             loss = F.cross_entropy(logits, labels, reduction="sum")
             (grad,) = torch.autograd.grad(loss, delta)
             delta = delta.detach()
-            if keep_best:
-                hit = (logits.detach().argmax(1) != labels) & ~found
-                if hit.any():
-                    best[hit] = _point(x, delta, box)[hit]
-                    found |= hit
-            if math.isinf(p):
-                step = grad.sign()
-            else:
-                step = grad / per_example(flat_norm(grad, 2).clamp_min(1e-12), grad)
-            delta = _project(delta + alpha * step, eps, p)
-            if box is not None:
-                delta = (x + delta).clamp(*box) - x
+            with torch.no_grad():
+                if keep_best:
+                    hit = (logits.argmax(1) != labels) & ~found
+                    if hit.any():
+                        best[hit] = _point(x[hit], delta[hit], box)
+                        found |= hit
+                delta = _step(delta, grad, alpha, eps, p, x, box)
         last = _point(x, delta, box)
         with torch.no_grad():
-            hit = (predict(model, last) != labels) & ~found
+            pred_last = predict(model, last)
+        hit = (pred_last != labels) & ~found
+        earlier = found.clone()
         best[hit] = last[hit]
         found |= hit
     # per example: the first successful iterate (keep_best) or the end of the first successful
     # run; the end of the last run where none succeeded
     x_adv = torch.where(per_example(found, x), best, last)
     with torch.no_grad():
-        success = predict(model, x_adv) != labels
+        if not shrink and not earlier.any():
+            # x_adv is `last` row for row (no example succeeded before the final end point):
+            # the same batch through the same model, so its predictions are pred_last
+            success = pred_last != labels
+        else:
+            success = predict(model, x_adv) != labels
     return AttackResult(x_adv=x_adv, norms=flat_norm(x_adv - x, p), success=success, p=p,
                         labels=labels)

@@ -1,0 +1,142 @@
+"""Frozen copy of companion.attacks.pgd before the speed work (the behaviour every faster version
+must reproduce bit for bit; tests/test_attack_speed_identical.py). Not used by the package."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from companion.attacks.base import (
+    AttackResult,
+    Box,
+    Model,
+    check_batch,
+    check_box,
+    flat_norm,
+    make_generator,
+    parse_p,
+    per_example,
+    predict,
+)
+
+
+def _random_start(x: torch.Tensor, eps: float, p: float, gen) -> torch.Tensor:
+    """A point drawn uniformly from the ``p``-ball of radius ``eps`` around each example."""
+    if math.isinf(p):
+        u = torch.rand(x.shape, generator=gen, dtype=x.dtype, device=x.device)
+        return (2 * u - 1) * eps
+    n = x[0].numel()
+    d = torch.randn(x.shape, generator=gen, dtype=x.dtype, device=x.device)
+    d = d / per_example(flat_norm(d, 2).clamp_min(1e-12), d)
+    r = torch.rand(x.shape[0], generator=gen, dtype=x.dtype, device=x.device) ** (1.0 / n)
+    return d * per_example(r * eps, d)
+
+
+def _project(delta: torch.Tensor, eps: float, p: float) -> torch.Tensor:
+    if math.isinf(p):
+        return delta.clamp(-eps, eps)
+    norms = flat_norm(delta, 2)
+    factor = torch.clamp(eps / norms.clamp_min(1e-12), max=1.0)
+    return delta * per_example(factor, delta)
+
+
+def _point(x: torch.Tensor, delta: torch.Tensor, box: Box) -> torch.Tensor:
+    """``x + delta``, clipped to the box exactly (no rounding excursions)."""
+    out = (x + delta).detach()
+    return out.clamp(*box) if box is not None else out
+
+
+@torch.enable_grad()
+def pgd(model: Model, x: torch.Tensor, labels: torch.Tensor | None = None, *, eps: float,
+        norm="linf", steps: int = 40, step_size: float | None = None,
+        random_start: bool = True, restarts: int = 1, box: Box = (0.0, 1.0),
+        seed: int | None = 0, keep_best: bool = True) -> AttackResult:
+    """Untargeted PGD maximising the cross-entropy of ``labels`` within an ``eps``-ball.
+
+    Parameters
+    ----------
+    model:
+        Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)``; put models
+        with batch norm or dropout in ``eval()`` mode first.
+    x, labels:
+        The batch and its labels (default: the model's predictions, i.e. robustness with respect
+        to predictions).
+    eps:
+        Radius of the ball, in the ``norm`` (``"linf"`` or ``"l2"``).
+    steps, step_size:
+        Number of iterations and step length (default ``2.5 * eps / steps``, Madry et al.'s rule).
+        Linf steps follow the gradient's sign, L2 steps its normalised direction.
+    random_start:
+        Start each run at a uniform point of the ball (always the case for restarts after the first).
+    restarts:
+        Independent runs; an example counts as broken if any run breaks it.
+    box:
+        ``(low, high)`` bounds the adversarial input must respect (default ``(0, 1)``), or ``None``
+        to let the attack leave the image domain (and to attack unbounded inputs such as latents).
+    seed:
+        Seed of the random starts (``None``: the global torch RNG).
+    keep_best:
+        Return, for each example, the first iterate that changed the prediction if any did
+        (otherwise the last iterate). With ``False`` only the end points of the runs count
+        (the last iterate, as in adversarial training, when ``restarts == 1``).
+
+    Returns
+    -------
+    AttackResult
+        With ``norms`` in the attack's norm and ``success`` = prediction differs from the label.
+    """
+    check_batch(x, labels)
+    p = parse_p(norm)
+    box = check_box(box)
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0, got {eps}")
+    if steps < 0 or restarts < 1:
+        raise ValueError(f"need steps >= 0 and restarts >= 1, got steps={steps}, restarts={restarts}")
+    x = x.detach()
+    if labels is None:
+        labels = predict(model, x)
+    labels = labels.to(x.device)
+    alpha = float(step_size) if step_size is not None else 2.5 * eps / max(steps, 1)
+    gen = make_generator(seed, x.device)
+
+    best = x.clone()
+    found = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
+    last = x
+    for run in range(restarts):
+        if eps > 0 and (random_start or run > 0):
+            delta = _random_start(x, eps, p, gen)
+        else:
+            delta = torch.zeros_like(x)
+        if box is not None:
+            delta = (x + delta).clamp(*box) - x
+        for _ in range(steps):
+            delta.requires_grad_(True)
+            logits = model(x + delta)
+            loss = F.cross_entropy(logits, labels, reduction="sum")
+            (grad,) = torch.autograd.grad(loss, delta)
+            delta = delta.detach()
+            if keep_best:
+                hit = (logits.detach().argmax(1) != labels) & ~found
+                if hit.any():
+                    best[hit] = _point(x, delta, box)[hit]
+                    found |= hit
+            if math.isinf(p):
+                step = grad.sign()
+            else:
+                step = grad / per_example(flat_norm(grad, 2).clamp_min(1e-12), grad)
+            delta = _project(delta + alpha * step, eps, p)
+            if box is not None:
+                delta = (x + delta).clamp(*box) - x
+        last = _point(x, delta, box)
+        with torch.no_grad():
+            hit = (predict(model, last) != labels) & ~found
+        best[hit] = last[hit]
+        found |= hit
+    # per example: the first successful iterate (keep_best) or the end of the first successful
+    # run; the end of the last run where none succeeded
+    x_adv = torch.where(per_example(found, x), best, last)
+    with torch.no_grad():
+        success = predict(model, x_adv) != labels
+    return AttackResult(x_adv=x_adv, norms=flat_norm(x_adv - x, p), success=success, p=p,
+                        labels=labels)
