@@ -49,7 +49,7 @@ GROUPS: dict[str, dict[str, list[str]]] = {
                                           "tests/test_discrete_bit_depth.py"],
         "discrete/line_drawings.py": ["tests/test_discrete_line_drawings.py"],
         "discrete/image_spaces.py": ["tests/test_discrete_paper.py", "tests/test_discrete_verification.py"],
-        "discrete/hamming_bfs.py": ["tests/test_discrete_hamming.py"],
+        "discrete/hamming_bfs.py": ["tests/test_discrete_hamming.py", "tests/test_bfs_kernel.py"],
         "discrete/hamming_graph.py": ["tests/test_discrete_paper.py"],
         "discrete/classifiers.py": ["tests/test_discrete_verification.py"],
         "discrete/verification.py": ["tests/test_discrete_verification.py"],

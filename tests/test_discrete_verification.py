@@ -71,8 +71,9 @@ def test_interesting_classes_and_robust_fractions_by_counting():
     np.testing.assert_array_equal(fr[1], [0.75, 0.75, 0.25])
 
 
-@pytest.mark.parametrize("n,h,b", [(2, 1, 1), (1, 3, 2), (2, 1, 2)])
+@pytest.mark.parametrize("n,h,b", [(2, 1, 1), (1, 3, 2), (2, 1, 2), (1, 1, 1), (1, 3, 1), (1, 5, 1)])
 def test_algorithm1_and_hamming_ball_by_definition(n, h, b):
+    # (1, 3, 1) and (1, 5, 1): an odd number of binary channels, where a ball holds exactly half the space
     sp = ImageSpace(n, h, b)
     lv = brute_levels(n, h, b)
     values = [sum(Fraction(int(x), sp.q - 1) for x in v) for v in lv]   # exact channel sums
@@ -81,6 +82,7 @@ def test_algorithm1_and_hamming_ball_by_definition(n, h, b):
     np.testing.assert_array_equal(a1, [int(s >= Fraction(sp.N, 2)) for s in values])   # 1 iff sum >= N/2
     np.testing.assert_array_equal(a1, rc.algorithm1_labels(lv, sp.q))
     ball = C.hamming_ball(sp)
+    assert ball.dtype == np.int8
     weight = (lv > 0).sum(1)                                         # L0 distance to the black image
     radius = max(r for r in range(sp.N + 1) if 2 * (weight <= r).sum() <= sp.size)
     np.testing.assert_array_equal(ball, (weight > radius).astype(np.int8))
@@ -93,7 +95,8 @@ def test_random_classifiers_are_reproducible_labellings():
     assert lin.dtype == np.int8 and lin.shape == (sp.size,) and set(np.unique(lin)) <= {0, 1, 2}
     assert np.array_equal(lin, C.random_linear(sp, 3, seed=1))
     assert not np.array_equal(lin, C.random_linear(sp, 3, seed=2))
-    assert set(np.unique(C.random_linear(sp))) <= {0, 1, 2, 3}           # 4 classes by default
+    assert np.array_equal(C.random_linear(sp), C.random_linear(sp, 4, 0))      # 4 classes, seed 0 by default
+    assert np.array_equal(C.random_labelling(sp), C.random_labelling(sp, 4, 0))
     # argmax of affine scores: each class is convex, so the midpoint of two images of a class (when it is
     # an image of the space: even digit sums) is in that class too
     lv = sp.levels().astype(int)
@@ -105,6 +108,23 @@ def test_random_classifiers_are_reproducible_labellings():
     assert rnd.dtype == np.int8 and set(np.unique(rnd)) == set(range(5))
     assert np.array_equal(rnd, C.random_labelling(sp, 5, seed=3))
     assert set(np.unique(C.random_labelling(sp))) == {0, 1, 2, 3}
+
+
+def test_digits_cnn_learns_downscaled_digits():
+    # scikit-learn's digits at 3 x 3 binary pixels: a weak task, but far above chance (1/10) once trained
+    import torch
+
+    sp = ImageSpace(3)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                             # a tiny model: threads would only spin
+    try:
+        labels, info = C.digits_cnn(sp, seed=0, epochs=6)
+    finally:
+        torch.set_num_threads(threads)
+    assert labels.dtype == np.int8 and labels.shape == (sp.size,)
+    assert labels.min() >= 0 and labels.max() <= 9 and len(np.unique(labels)) >= 5
+    assert 0.2 < info["test_accuracy"] <= 1
+    assert (info["dataset"].name, info["dataset"].split) == ("sklearn-digits", "train")
 
 
 def test_digits_cnn_needs_one_channel():
@@ -130,6 +150,10 @@ def test_verify_against_brute_force(n, h, b, pixels):
         # Theorem 1's size c sqrt(h) n + 2 counts channels; c n + 2 counts pixels
         np.testing.assert_allclose(v.bound, l0_robust_fraction_bound(np.arange(top + 1), n, 1 if pixels else h))
         assert v.holds
+    # channels, not pixels, by default
+    sp = ImageSpace(2, 2, 1)
+    labels = C.algorithm1(sp)
+    np.testing.assert_array_equal(verify(sp, labels, "a").sizes, np.arange(sp.N + 1))
     with pytest.raises(ValueError, match=r"^x: need one label per image of I_\(2,1,1\) \(16\), got 15$"):
         verify(ImageSpace(2, 1, 1), np.zeros(15, int), "x")
 
@@ -143,7 +167,13 @@ def test_verification_summaries():
     np.testing.assert_array_equal(v.worst, [1.0, 0.6, 0.4, 0.1, 0.0])
     assert v.holds and v.first_informative == 2
     assert v.looseness() == pytest.approx(0.8 / 0.4)
-    assert Verification(sp, "t", False, sizes, {0: np.zeros(5)}, bound).looseness() == math.inf
+    early = Verification(sp, "t", False, sizes, {0: np.array([0.5, 0.2, 0.1, 0.0, 0.0])}, np.full(5, 0.9))
+    assert early.first_informative == 0 and early.looseness() == pytest.approx(0.9 / 0.5)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # no division by zero behind the inf
+        assert Verification(sp, "t", False, sizes, {0: np.zeros(5)}, bound).looseness() == math.inf
     assert math.isnan(Verification(sp, "t", False, sizes, fr, np.ones(5)).looseness())
     assert Verification(sp, "t", False, sizes, fr, np.ones(5)).first_informative == -1
     assert not Verification(sp, "t", False, sizes, fr, np.full(5, 0.5)).holds

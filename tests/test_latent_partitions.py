@@ -186,7 +186,7 @@ def test_theorem3_bounds_on_rotated_sectors():
 def test_sampling_and_chunking_give_one_stream():
     z = sample_latent(np.random.default_rng(4), 10, 3)
     assert z.shape == (10, 3)
-    for chunk in (1, 6, 30, 2_000_000):                 # chunks of 1 (one row at a time), 2, 10 rows
+    for chunk in (1, 6, 9, 30, 2_000_000):              # chunks of 1 (one row at a time), 2, 3 (+ 1), 10 rows
         got = map_latent(np.random.default_rng(4), 10, 3, lambda x: x[:, 0] - 2 * x[:, 2], chunk_entries=chunk)
         np.testing.assert_array_equal(got, z[:, 0] - 2 * z[:, 2])
     assert sample_latent(np.random.default_rng(0), 1, 1).shape == (1, 1)
@@ -281,6 +281,12 @@ def test_checkerboard_mean_by_direct_integration():
     y = np.array([q(x) ** 3 for x in e])
     simpson = (e[1] - e[0]) / 3 * (y[0] + y[-1] + 4 * y[1:-1:2].sum() + 2 * y[2:-1:2].sum())
     assert Checkerboard(3).mean() == pytest.approx(simpson, abs=1e-10)
+
+
+def test_checkerboard_quantile_needs_a_probability():
+    for q in (0.0, 1.0, -0.5):
+        with pytest.raises(ValueError, match=r"^q must be a probability in \(0, 1\)"):
+            Checkerboard(3).quantile(q)
 
 
 def test_rotated_pair_at_a_full_sector_and_scalar_distances():

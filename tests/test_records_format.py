@@ -38,6 +38,7 @@ def test_md_escapes_every_markdown_character_outside_math():
     assert md("two\nlines") == "two lines"
     assert md(3.5) == "3.5"
     assert md(r"$a_1 * b$ and $c|d$ and \$5") == r"$a_1 * b$ and $c\vert d$ and \\$5"
+    assert md("a*b $x_1$ c_d") == r"a\*b $x_1$ c\_d"
     assert md("$ not math $") == r"$ not math $"          # a $ followed or preceded by a space opens no math
     assert records.cell("x_1 | y") == md("x_1 | y")
 
@@ -121,8 +122,14 @@ def test_compare_refuses_tolerances_that_cannot_fail_or_are_not_numbers():
         s.compare("r", "T", "x", paper=1.0, ours=1.0, rel=1.0)
     with pytest.raises(ValueError, match=r"^claim 'n': give exactly one of tol= \(absolute\) and rel=$"):
         s.compare("n", "T", "x", paper=1.0, ours=1.0)
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(ValueError, match=r"^claim 'p': paper='0.5 or so' must be a number$"):
         s.compare("p", "T", "x", paper="0.5 or so", ours=1.0, tol=1.0)
+    with pytest.raises(ValueError, match=r"^claim 'o': ours='n/a' must be a number$"):
+        s.compare("o", "T", "x", paper=1.0, ours="n/a", tol=1.0)
+    with pytest.raises(ValueError, match=r"^claim 'b1': ours=\[1\] must be a number$"):
+        s.bound("b1", "T", "x", ours=[1], bound=1.0)
+    with pytest.raises(ValueError, match=r"^claim 'b2': bound='high' must be a number$"):
+        s.bound("b2", "T", "x", ours=1.0, bound="high")
     assert s.records == []
 
 
@@ -131,6 +138,9 @@ def test_bound_fields_criteria_and_boundaries():
     s.bound("u", "T1", "x", ours=0.48, bound=0.48)                          # upper by default, equality holds
     r = s.records[-1]
     assert (r.verdict, r.criterion, r.reference, r.paper) == ("reproduced", "ours ≤ bound 0.48", 0.48, None)
+    assert (r.id, r.where, r.claim, r.ours, r.key, r.kind) == ("u", "T1", "x", 0.48, False, "claim")
+    s.bound("uu", "T1", "x", ours=0.5, bound=0.48)
+    assert (s.records[-1].verdict, s.records[-1].reason) == ("differs", records.UNEXPLAINED)
     s.bound("us", "T1", "x", ours=0.5, bound=0.48, slack=0.02, paper="E r <= 0.48", key=True)
     r = s.records[-1]
     assert (r.verdict, r.criterion, r.paper, r.key) == ("reproduced", "ours ≤ bound 0.48 + 0.02",
@@ -155,6 +165,7 @@ def test_holds_and_self_check_fields():
     s = _s()
     s.holds("h", "T1", "x", ok=np.bool_(True))
     r = s.records[-1]
+    assert (r.id, r.where, r.claim, r.key) == ("h", "T1", "x", False)
     assert (r.verdict, r.ours, r.criterion, r.paper, r.kind) == ("reproduced", True, "the statement holds", None,
                                                                 "claim")
     s.holds("h2", "T1", "x", ok=False, ours="3 of 4", paper="all four", key=True)
@@ -171,6 +182,9 @@ def test_holds_and_self_check_fields():
     assert (r.kind, r.verdict, r.criterion, r.ours, r.paper) == ("self-check", "differs", "self-consistency",
                                                                 False, None)
     assert r.reason == "the book's own computations disagree: a bug to report"
+    assert (r.where, r.claim, r.key) == ("Eq. 3", "identity", False)
+    s.self_check("c1", "Eq. 3", "identity", ok=True)
+    assert s.records[-1].ours is True
     s.self_check("c2", "Eq. 3", "identity", ok=True, ours="max error 1e-15")
     assert (s.records[-1].verdict, s.records[-1].ours, s.records[-1].reason) == ("reproduced", "max error 1e-15",
                                                                                  "")
@@ -207,8 +221,13 @@ def test_not_applicable_and_not_checked():
     s.use_data("svhn", "download")
     s.not_applicable("na", "Table 1", "SVHN", paper=(0.0061, 2), reason="needs a download")
     r = s.records[-1]
+    assert (r.id, r.where, r.claim, r.notebook, r.profile) == ("na", "Table 1", "SVHN", "fawzi-theorem1", "ci")
     assert (r.paper, r.ours, r.criterion, r.verdict, r.reason, r.data) == (
         [0.0061, 2], None, "-", "not applicable offline", "needs a download", "svhn (download)")
+    s.not_checked("nc0", "Sec. 4", "a remark", paper=(1, np.int64(2)), reason="prose only")
+    r = s.records[-1]
+    assert (r.where, r.claim, r.paper, r.notebook, r.profile, r.data) == (
+        "Sec. 4", "a remark", [1, 2], "fawzi-theorem1", "ci", "svhn (download)")
     s.not_checked("nc", "Sec. 4", "a remark", reason="prose only")
     r = s.records[-1]
     assert (r.paper, r.ours, r.criterion, r.verdict, r.reason, r.kind) == (None, None, "-", "not checked",
@@ -219,7 +238,7 @@ def test_not_applicable_and_not_checked():
         s.not_checked("x", "T", "c", reason="")
     with pytest.raises(ValueError, match=r"^claim id 'na' recorded twice in 'fawzi-theorem1'$"):
         s.not_checked("na", "T", "c", reason="again")
-    assert repr(s) == "<records of fawzi-theorem1 (ci): 2 claims>"
+    assert repr(s) == "<records of fawzi-theorem1 (ci): 3 claims>"
 
 
 def _sample_records():
@@ -228,7 +247,7 @@ def _sample_records():
     s.compare("b", "Thm_2", "x|y", paper=1.0, ours=3.0, tol=0.5, why_differs="small *n*")
     s.self_check("c", "Eq. 3", "identity", ok=True)
     s.self_check("c2", "Eq. 4", "identity", ok=False)
-    s.erratum("e", "Lemma 9", "sign", printed="+", corrected="-", printed_holds=False, corrected_holds=True,
+    s.erratum("e", "Lemma 9", "sign", printed="+", corrected="x_1", printed_holds=False, corrected_holds=True,
               explanation="sign lost")
     s.not_checked("n", "Sec. 5", "remark", reason="prose")
     return s
@@ -245,6 +264,7 @@ def test_verdict_counts_and_the_counts_sentence():
     assert records.counts_sentence(recs[:1]) == "1 claim: 1 reproduced"
     assert records.counts_sentence(recs[2:3]) == "0 claims; 1 self-consistency check"
     assert records.counts_sentence([]) == "0 claims"
+    assert records.verdict_counts([recs[2], recs[2], recs[3]])["self-check"] == 2
     old = dict(recs[0])
     del old["kind"]                                     # records written before kinds existed count as claims
     assert records.verdict_counts([old])["reproduced"] == 1
@@ -260,14 +280,16 @@ def test_table_rows_and_cells():
                                              "to report")
     assert records.verdict_text(recs[4]) == "✎ erratum: sign lost"
     assert records.verdict_text(recs[5]) == "· not checked: prose"
-    assert records.paper_text(recs[4]) == "printed: +; corrected: -"
+    assert records.paper_text(recs[4]) == r"printed: +; corrected: x\_1"
     assert records.paper_text(recs[0]) == "0.5" and records.paper_text(recs[2]) == "-"
     table = s.table_markdown().splitlines()
     assert table[:2] == ["| claim | paper | ours | criterion | verdict |", "|---|---|---|---|---|"]
     assert table[2] == r"| **Eq. 1**: $P(r \le \epsilon)$ at 1 | 0.5 | 0.25 | \|ours − paper\| ≤ 0.5 | ✓ reproduced |"
     assert table[3] == (r"| **Thm\_2**: x\|y | 1 | 3 | \|ours − paper\| ≤ 0.5 | ≠ differs: small \*n\* |")
     assert len(table) == 2 + 6
-    assert s.table_markdown(s.records[:1]).splitlines()[2] == table[2]
+    assert s.table_markdown(s.records[:1]).splitlines() == table[:3]
+    assert s.table_markdown(others={"a": {"ours": 0.49, "verdict": "reproduced"}}).splitlines()[2] == (
+        table[2] + " 0.49 (✓ reproduced) |")
     others = {"a": {"ours": 0.49, "verdict": "reproduced"}}
     wide = records.table_markdown(recs[:2], others).splitlines()
     assert wide[0] == "| claim | paper | ours | criterion | verdict | paper profile |"
@@ -303,7 +325,7 @@ def test_footer_markdown():
     lines = text.splitlines()
     assert lines[3] == ("The *paper profile* column is a committed run at the paper's scale (H200, "
                         "2026-01-01 00:00 UTC, 3,600 s).")
-    assert lines[5].endswith("| paper profile |") and lines[7].endswith("| 0.5 (✓ reproduced) |")
+    assert lines[4] == "" and lines[5].endswith("| paper profile |") and lines[7].endswith("| 0.5 (✓ reproduced) |")
     assert lines[-2] == "- **wall time**: 1,234 s"
     empty = records.footer_markdown(_payload(_s())).splitlines()
     assert empty[0] == "```{admonition} Provenance" and "- **claims checked**: 0 claims" in empty
@@ -321,8 +343,9 @@ def test_glue_formats_numbers_for_the_prose(monkeypatch):
     assert s.glue("d", 0.5, fmt=".3f") == 0.5
     assert s.glue("e", "text") == "text"
     assert s.glue("f", True) is True
+    assert s.glue("g", np.int64(1234)) == 1234
     assert calls == [("a", "0.1235", False), ("b", "1,234,567", False), ("c", "2.500e-07", False),
-                     ("d", "0.500", False), ("e", "text", False), ("f", "yes", False)]
+                     ("d", "0.500", False), ("e", "text", False), ("f", "yes", False), ("g", "1,234", False)]
 
 
 def test_machine_and_package_versions(monkeypatch):
@@ -353,6 +376,16 @@ def test_machine_and_package_versions(monkeypatch):
         monkeypatch.delitem(sys.modules, mod, raising=False)
     v = records.package_versions()
     assert set(v) <= {"companion", "numpy", "scipy"} and {"companion", "numpy"} <= set(v)
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    dists = {"scipy": "scipy", "matplotlib": "matplotlib", "torch": "torch", "sklearn": "scikit-learn",
+             "skimage": "scikit-image"}
+    for mod in dists:                                    # imported: listed under the distribution's name
+        monkeypatch.setitem(sys.modules, mod, types.ModuleType(mod))
+    assert records.package_versions() == {"companion": version("companion"), "numpy": version("numpy"),
+                                          **{d: version(d) for d in dists.values()}}
+    for mod in ("companion", "numpy", *dists):           # companion and numpy are listed even if not imported
+        monkeypatch.delitem(sys.modules, mod)
+    assert records.package_versions() == {"companion": version("companion"), "numpy": version("numpy")}
 
 
 def test_provenance_and_finish(tmp_path, monkeypatch):
@@ -369,12 +402,42 @@ def test_provenance_and_finish(tmp_path, monkeypatch):
     assert p["python"] == platform.python_version() and p["machine"] == records.machine_description()
     assert len(p["date"]) == len("2026-01-02 03:04 UTC") and p["date"].endswith(" UTC")
     assert 0 <= p["wall_time_s"] < 60
+    import datetime as dt
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")             # local time 5:30 ahead: the date must still be UTC
+    time.tzset()
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        got = dt.datetime.strptime(s.provenance()["date"], "%Y-%m-%d %H:%M UTC").replace(tzinfo=dt.timezone.utc)
+        assert abs((got - now).total_seconds()) < 120
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    with monkeypatch.context() as m:                     # a frozen clock: 12.3456 s since the start
+        m.setattr(records.time, "perf_counter", lambda: 1000.0)
+        s.started = 1000.0 - 12.3456
+        w = s.provenance()["wall_time_s"]
+    assert w == 12.3 and type(w) is float                # to a tenth of a second
     md_out = s.finish()
-    written = json.loads((tmp_path / "out" / "rec" / "fawzi-theorem1.json").read_text())
+    text = (tmp_path / "out" / "rec" / "fawzi-theorem1.json").read_text()
+    assert text.startswith('{\n "provenance": {\n  "notebook": "fawzi-theorem1",')   # one space per level
+    written = json.loads(text)
     assert written["records"] == [asdict(r) for r in s.records]
     assert written["provenance"]["notebook"] == "fawzi-theorem1"
     assert md_out.data == records.footer_markdown(written)
     assert "paper profile" not in md_out.data
+    # a paper-profile run is not compared with the committed paper-profile records
+    assert records.save_results("ci", tmp_path / "out" / "rec", tmp_path / "results" / "paper") == ["fawzi-theorem1"]
+    committed = tmp_path / "results" / "paper" / "fawzi-theorem1.json"
+    committed.write_text(committed.read_text().replace('"profile": "ci"', '"profile": "paper"'))
+    assert set(records.load_results("paper")) == {"fawzi-theorem1"}
+    p = records.start("fawzi-theorem1", "paper", 0)
+    p.holds("h", "T", "x", ok=True)
+    assert "paper profile" not in p.finish().data
+    c = records.start("fawzi-theorem1", "ci", 0)
+    c.holds("h", "T", "x", ok=True)
+    assert "paper profile" in c.finish().data
 
 
 def test_load_save_and_committed_results(tmp_path, monkeypatch):
@@ -390,11 +453,13 @@ def test_load_save_and_committed_results(tmp_path, monkeypatch):
     write("c", "paper", "nb-c")
     (src / "notes.txt").write_text("not a record")
     assert [p["provenance"]["notebook"] for p in records.load_all(src)] == ["nb-a", "nb-b", "nb-c"]
-    monkeypatch.setenv("COMPANION_RECORDS_DIR", str(src))
-    assert len(records.load_all()) == 3
+    monkeypatch.setenv("COMPANION_RECORDS_DIR", str(tmp_path / "elsewhere"))
     target = tmp_path / "results" / "paper"
     assert records.save_results("paper", src, target) == ["nb-b", "nb-c"]
     assert sorted(p.name for p in target.iterdir()) == ["nb-b.json", "nb-c.json"]
+    assert (target / "nb-b.json").read_text().startswith('{\n "provenance": {\n  "notebook"')
+    monkeypatch.setenv("COMPANION_RECORDS_DIR", str(src))
+    assert len(records.load_all()) == 3
     assert json.loads((target / "nb-b.json").read_text())["provenance"]["profile"] == "paper"
     assert set(records.load_results("paper", target)) == {"nb-b", "nb-c"}
     assert records.load_results("ci", target) == {}                 # only records of that profile
