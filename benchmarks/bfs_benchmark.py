@@ -20,6 +20,9 @@ also runs from the cache, one that does not with a copy from memory: the table s
 Every size is run --runs times (default 5) after one warm-up run (which also pays numba's
 compile or cache load); the table gives medians with the min-max range, and a line flags any
 size whose spread (max / min > 1 + --noisy) says that the machine was busy: rerun those.
+The last column is the same ratio in CPU time (search CPU seconds over copy CPU seconds, both
+on the same threads): on a machine shared with other work it is the steadier of the two, since
+a compute-bound kernel loses more wall time to other processes than a memory-bound copy.
 This is a benchmark script, not a timed test.
 """
 from __future__ import annotations
@@ -63,31 +66,34 @@ def ball_sizes(N: int) -> list[int]:
     return out
 
 
-def search(N: int, a: np.ndarray, b: np.ndarray, threads: int) -> tuple[float, list[int]]:
-    """One full search from vertex 0; returns (seconds, level sizes)."""
+def search(N: int, a: np.ndarray, b: np.ndarray, threads: int) -> tuple[float, float, list[int]]:
+    """One full search from vertex 0; returns (wall seconds, CPU seconds, level sizes)."""
     a[:] = 0
     a[0] = 1
     sizes = [1]
     src, dst = a, b
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(N):
         sizes.append(hk.expand_into(src, dst, N, threads))
         src, dst = dst, src
-    return time.perf_counter() - t, sizes
+    return time.perf_counter() - t, time.process_time() - c, sizes
 
 
-def copy_floor(a: np.ndarray, b: np.ndarray, threads: int, steps: int) -> float:
-    """Seconds of ``steps`` plain copies of the bitset (the faster of the kernel-thread copy
-    and numpy's, per copy)."""
-    total = 0.0
+def copy_floor(a: np.ndarray, b: np.ndarray, threads: int, steps: int) -> tuple[float, float]:
+    """Wall and CPU seconds of ``steps`` plain copies of the bitset (per copy the faster of the
+    kernel-thread copy and numpy's)."""
+    total = cpu = 0.0
     for _ in range(steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         hk.copy_into(a, b, threads)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         np.copyto(b, a)
-        t2 = time.perf_counter()
-        total += min(t1 - t, t2 - t1)
-    return total
+        t2, c2 = time.perf_counter(), time.process_time()
+        if t1 - t <= t2 - t1:
+            total, cpu = total + t1 - t, cpu + c1 - c
+        else:
+            total, cpu = total + t2 - t1, cpu + c2 - c1
+    return total, cpu
 
 
 def reference_search(N: int) -> float:
@@ -125,7 +131,7 @@ def main(argv=None) -> dict:
           f"{llc / 2**20 if llc else float('nan'):.0f} MiB, load average {load:.1f} at start; "
           f"median [min-max] of {args.runs} runs after a warm-up")
     print(f"{'N':>3s} {'bitset':>8s} {'in LLC':>6s} {'search s':>22s} {'ms/step':>8s} "
-          f"{'floor s':>22s} {'ratio':>16s} {'GB/s copy':>9s}")
+          f"{'floor s':>22s} {'ratio':>16s} {'GB/s copy':>9s} {'ratio CPU time':>16s}")
     res = {"threads": threads, "llc_bytes": llc, "load_start": load, "runs": args.runs,
            "sizes": {}}
     noisy = []
@@ -134,15 +140,16 @@ def main(argv=None) -> dict:
         a = np.zeros(nwords, np.uint64)
         b = np.zeros(nwords, np.uint64)
         want = ball_sizes(N)
-        searches, floors = [], []
+        searches, floors, cpu_ratios = [], [], []
         for r in range(args.runs + 1):                  # run 0: warm-up (compile, page faults)
-            secs, sizes = search(N, a, b, threads)
+            secs, cpu, sizes = search(N, a, b, threads)
             if sizes != want:
                 raise AssertionError(f"N={N}: level sizes {sizes} differ from the ball sizes")
-            fl = copy_floor(a, b, threads, N)
+            fl, fl_cpu = copy_floor(a, b, threads, N)
             if r:
                 searches.append(secs)
                 floors.append(fl)
+                cpu_ratios.append(cpu / fl_cpu if fl_cpu > 0 else math.nan)
         ratios = [s / f for s, f in zip(searches, floors)]
         nbytes = a.nbytes
         in_llc = llc is not None and 2 * nbytes <= llc
@@ -153,9 +160,10 @@ def main(argv=None) -> dict:
         print(f"{N:3d} {nbytes / 2**20:6.0f}MB {'yes' if in_llc else 'no':>6s} "
               f"{fmt(searches):>22s} "
               f"{statistics.median(searches) / N * 1e3:8.2f} {fmt(floors):>22s} "
-              f"{fmt(ratios, digits=2):>16s} {gbs:9.1f}")
+              f"{fmt(ratios, digits=2):>16s} {gbs:9.1f} {fmt(cpu_ratios, digits=1):>16s}")
         entry = {"bitset_bytes": nbytes, "fits_llc": in_llc, "search_s": searches,
-                 "floor_s": floors, "ratio": ratios, "copy_gbs": gbs, "spread": spread}
+                 "floor_s": floors, "ratio": ratios, "ratio_cpu": cpu_ratios, "copy_gbs": gbs,
+                 "spread": spread}
         if args.reference:
             entry["reference_s"] = reference_search(N)
             print(f"    numpy reference step: {entry['reference_s']:.2f} s "
