@@ -17,6 +17,7 @@ Usage::
     python scripts/mutation.py discrete             # one group (bounds, discrete, latent, records)
     python scripts/mutation.py isoperimetry bit_depth --survivors   # modules; print survivors' diffs
     python scripts/mutation.py --rev HEAD           # the committed state, not the working tree
+    python scripts/mutation.py --report             # recount the last run (after editing the equivalents)
     python scripts/mutation.py --list               # the modules and their test files
 
 Exit status 1 when a group's killed rate is below ``--fail-under`` (default 90%).
@@ -146,22 +147,33 @@ def mutated_lines(work: Path, module: str, names) -> dict[str, list[str]]:
     return json.loads(res.stdout)
 
 
-def run_module(module: str, tests: list[str], equivalent, survivors: bool, source: Path = ROOT) -> dict:
+def run_module(module: str, tests: list[str], equivalent, survivors: bool, source: Path = ROOT,
+               report_only: bool = False) -> dict:
     from mutmut.stats import status_by_exit_code
 
-    work = prepare(module, tests, source)
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONDONTWRITEBYTECODE="1")
-    mutmut = Path(sys.executable).parent / "mutmut"
-    t0 = time.monotonic()
-    with open(work / "mutmut.log", "w") as log:
-        rc = subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=work, env=env, stdout=log,
-                            stderr=subprocess.STDOUT).returncode
-    wall = time.monotonic() - t0
+    work = WORK / module_key(module)
     meta = work / "mutants" / PKG / f"{module}.meta"
-    if rc != 0 or not meta.exists():
-        tail = (work / "mutmut.log").read_text(errors="replace")[-3000:]
-        raise SystemExit(f"mutmut failed on {module} (exit {rc}); see {work / 'mutmut.log'}:\n{tail}")
+    if report_only:
+        if not meta.exists():
+            raise SystemExit(f"no results for {module} under {work}: run without --report first")
+        if (work / "wall.json").exists():
+            wall = json.loads((work / "wall.json").read_text())["wall_s"]
+        else:   # a run before wall.json existed: from the config written just before mutmut started
+            wall = (work / "mutmut.log").stat().st_mtime - (work / "pyproject.toml").stat().st_mtime
+    else:
+        work = prepare(module, tests, source)
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        mutmut = Path(sys.executable).parent / "mutmut"
+        t0 = time.monotonic()
+        with open(work / "mutmut.log", "w") as log:
+            rc = subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=work, env=env, stdout=log,
+                                stderr=subprocess.STDOUT).returncode
+        wall = time.monotonic() - t0
+        if rc != 0 or not meta.exists():
+            tail = (work / "mutmut.log").read_text(errors="replace")[-3000:]
+            raise SystemExit(f"mutmut failed on {module} (exit {rc}); see {work / 'mutmut.log'}:\n{tail}")
+        (work / "wall.json").write_text(json.dumps({"wall_s": wall}))
     status = {k: status_by_exit_code[v] for k, v in json.loads(meta.read_text())["exit_code_by_key"].items()}
     mine = {k: v for k, v in equivalent.items() if k in status}
     diffs = mutated_lines(work, module, sorted(set(mine) | {k for k, s in status.items() if s not in KILLED}))
@@ -198,6 +210,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fail-under", type=float, default=90.0, help="minimum killed rate per group, in %%")
     ap.add_argument("--rev", help="mutate the sources and tests as committed in this revision (e.g. HEAD) "
                                   "instead of the working tree")
+    ap.add_argument("--report", action="store_true",
+                    help="do not run mutmut: recount the last run's results (after editing the equivalent list)")
     ap.add_argument("--list", action="store_true", help="list the modules and their test files")
     args = ap.parse_args(argv)
     if args.list:
@@ -217,20 +231,21 @@ def main(argv=None) -> int:
             selected.setdefault(g, {}).update(mods)
     equivalent = load_equivalent()
     t_all = time.monotonic()
-    source = snapshot(args.rev) if args.rev else ROOT
+    source = snapshot(args.rev) if args.rev and not args.report else ROOT
     results: dict[str, list[dict]] = {}
     for g, mods in selected.items():
         for m, ts in mods.items():
             print(f"[{g}] {PKG}/{m} against {', '.join(ts)} ...", flush=True)
-            r = run_module(m, ts, equivalent, args.survivors, source)
+            r = run_module(m, ts, equivalent, args.survivors, source, args.report)
             results.setdefault(g, []).append(r)
             print(f"[{g}] {m}: {r['killed']}/{r['total']} killed = {rate(r['killed'], r['total']):.1f}% "
                   f"({r['timeouts']} by timeout, {r['excluded']} equivalent excluded) in {r['wall']:.0f} s",
                   flush=True)
             for k in r["stale"]:
                 print(f"    stale entry in {EQUIVALENT.name} (counted): {k}")
-    wall = time.monotonic() - t_all
-    print("\nMutation testing (mutmut, one worker): killed / total, equivalent mutants excluded")
+    wall = sum(r["wall"] for rs in results.values() for r in rs) if args.report else time.monotonic() - t_all
+    print("\nMutation testing (mutmut, one worker): killed / total, equivalent mutants excluded"
+          + (" (recounted from the last run; times are that run's)" if args.report else ""))
     print(f"{'module':44} {'killed':>7} {'total':>6} {'rate':>7} {'excl':>5} {'time':>7}")
     failed, K, T = [], 0, 0
     for g, rs in results.items():
