@@ -55,7 +55,8 @@ def key_digest(key: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def artifact_path(name: str, key: dict, kind: str = "model", directory: Path | None = None) -> Path:
+def artifact_path(name: str, key: dict, kind: str = "model",
+                  directory: Path | None = None) -> Path:
     """Where artifact ``name`` for ``key`` is cached: ``<dir>/<name>-<digest>.pt`` for a model,
     ``.npz`` for arrays."""
     if kind not in SUFFIXES:
@@ -68,7 +69,10 @@ def resume_path(name: str, key: dict, directory: Path | None = None) -> Path:
     """The epoch-boundary resume checkpoint of the training of ``name`` for ``key``:
     ``$COMPANION_PARTIAL_DIR`` (default ``<artifacts dir>/partial``) on the machine that trains."""
     env = os.environ.get("COMPANION_PARTIAL_DIR")
-    base = Path(env) if env else (Path(directory) if directory is not None else artifacts_dir()) / "partial"
+    if env:
+        base = Path(env)
+    else:
+        base = (Path(directory) if directory is not None else artifacts_dir()) / "partial"
     return base / f"{name}-{key_digest(key)}.resume.pt"
 
 
@@ -90,7 +94,8 @@ def _locked(path: Path):
 class ArtifactLock:
     """The lock of one cached artifact, held across a long operation (the task engine holds it
     while a worker trains the artifact, so a notebook asking for it waits instead of training it
-    a second time, and ``tasks`` reports it as running). :func:`cached_model` takes the same lock."""
+    a second time, and ``tasks`` reports it as running). :func:`cached_model` takes the same
+    lock."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -157,7 +162,8 @@ def _parses(kind: str) -> Callable[[bytes], object]:
 
 def read_artifact(path: Path, kind: str = "model") -> Optional[bytes]:
     """The verified bytes of a cached artifact, or None when it is missing, corrupt or partial
-    (a file that fails its checksum is moved aside and never loaded; see :mod:`companion.integrity`)."""
+    (a file that fails its checksum is moved aside and never loaded; see
+    :mod:`companion.integrity`)."""
     return integrity.read_verified(path, adopt=_parses(kind))
 
 
@@ -169,7 +175,8 @@ def is_cached(path: Path, kind: str = "model") -> bool:
     return integrity.is_verified(path)
 
 
-def store(path: Path, data: bytes, sha256: Optional[str] = None, lock: Optional[ArtifactLock] = None) -> bool:
+def store(path: Path, data: bytes, sha256: Optional[str] = None,
+          lock: Optional[ArtifactLock] = None) -> bool:
     """Write artifact bytes ``data`` (checksum ``sha256`` as computed by their producer) into the
     cache at ``path``, atomically and under the artifact's lock (``lock`` if the caller already
     holds it). Returns False, writing nothing, when a valid file is already there (another
@@ -215,7 +222,8 @@ def cached_model(name: str, key: dict, make: Callable[[], nn.Module],
                  fit: Callable[[nn.Module], dict], directory: Path | None = None,
                  verbose: bool = True):
     """The model ``name`` for ``key``: loaded from the cache, or built with ``make()``, trained
-    with ``fit(model)`` (which returns a dict of plain metadata, e.g. losses and seconds) and saved.
+    with ``fit(model)`` (which returns a dict of plain metadata, e.g. losses and seconds) and
+    saved.
 
     Returns ``(model, meta)`` with the model in eval mode; ``meta["cached"]`` says whether it
     came from the cache and ``meta["summary"]`` is one line saying what happened (trained, and

@@ -63,7 +63,8 @@ class Param:
         return f"{self.name} ({self.type}{rng}; ci={self.ci!r}, paper={self.paper!r}): {self.help}"
 
     def parse(self, raw: Any, notebook: str) -> Any:
-        """Convert ``raw`` (a string from the command line, or a Python value) and check its range."""
+        """Convert ``raw`` (a string from the command line, or a Python value) and check its
+        range."""
         caster = _TYPES[self.type]
         try:
             if isinstance(raw, str) and self.type == "bool":
@@ -208,7 +209,8 @@ def check_profile(profile: str) -> str:
     return profile
 
 
-def resolve(name: str, profile: str = "ci", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def resolve(name: str, profile: str = "ci",
+            overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """All parameter values of notebook ``name`` under ``profile``, with checked ``overrides``.
 
     ``overrides`` maps parameter names to raw values (strings from the command line or Python

@@ -3,7 +3,7 @@
     companion list                          notebooks, their parameters and measured run times
     companion run NAME [NAME ...] [--profile ci|paper] [-p name=value ...] [--jobs N]
     companion build [--profile ci|paper] [--jobs N] [--skip-run]   (trains the missing tasks first)
-    companion tasks [NOTEBOOK ...] [--profile P] [--markdown]   trained artifacts: state, cost, needs
+    companion tasks [NOTEBOOK ...] [--profile P] [--markdown]  trained artifacts: state, cost
     companion train [NOTEBOOK ...] [--profile P] [--jobs N | --scheduler ADDRESS] [--device D]
     companion scorecard                     regenerate book/scorecard.md from the records
     companion lint [NOTEBOOK ...]           lint the executed notebooks (see companion.lint)
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m companion",
         description="Execute and build the robustness-limits companion book.",
-        epilog=f"Profiles: " + "; ".join(f"{k}: {v}" for k, v in catalogue.PROFILE_HELP.items())
+        epilog="Profiles: " + "; ".join(f"{k}: {v}" for k, v in catalogue.PROFILE_HELP.items())
         + f". Notebooks: {notebooks}.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the per-chapter Markdown table (as on the how-to-rerun page)")
 
     tr = sub.add_parser("train", help="train the missing tasks in dependency order, on local "
-                        "worker processes or on a Dask cluster; results land in the artifacts cache")
+                        "worker processes or on a Dask cluster; results land in the artifacts "
+                        "cache")
     tr.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                     help="notebook names or files whose tasks to train (default: every notebook)")
     tr.add_argument("--profile", default="ci", help="ci (default) or paper")
@@ -78,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--scheduler", metavar="ADDRESS", default=None,
                     help="submit to the Dask scheduler at ADDRESS (tcp://HOST:8786) instead")
     tr.add_argument("--device", default=None,
-                    help="device the tasks train on (default: CPU, as the notebooks do; cuda on GPU workers)")
+                    help="device the tasks train on (default: CPU, as the notebooks do; cuda "
+                         "on GPU workers)")
     tr.add_argument("--connect-timeout", type=float, default=5.0, metavar="SECONDS",
                     help="how long to wait for the scheduler to answer (default 5)")
 
@@ -95,10 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     lt.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                     help="notebook names or .ipynb paths (default: every executed notebook)")
 
-    pb = sub.add_parser("publish", help="write the executed notebooks, each with a first cell that "
-                        "installs companion at this commit, and the Binder files into DIR (the "
-                        "content of the 'notebooks' branch that the launch buttons open)")
-    pb.add_argument("dir", metavar="DIR", help="the folder to write (e.g. ../robustness-limits-notebooks)")
+    pb = sub.add_parser("publish", help="write the executed notebooks, each with a first cell "
+                        "that installs companion at this commit, and the Binder files into DIR "
+                        "(the content of the 'notebooks' branch that the launch buttons open)")
+    pb.add_argument("dir", metavar="DIR",
+                    help="the folder to write (e.g. ../robustness-limits-notebooks)")
     pb.add_argument("--git", action="store_true",
                     help="make DIR a git repository on branch 'notebooks' and commit (no push)")
 
@@ -106,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     dsub.add_parser("status", help="what is in the data cache, and how to fetch what is not")
     dp = dsub.add_parser("prepare", help="prepare datasets in the cache (offline ones by default)")
-    dp.add_argument("names", nargs="*", metavar="NAME", help="datasets (default: every offline one)")
+    dp.add_argument("names", nargs="*", metavar="NAME",
+                    help="datasets (default: every offline one)")
     dp.add_argument("--network", action="store_true",
                     help="also download the datasets that need a network (checksummed)")
     return p
@@ -123,7 +127,8 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 
 def _check_overrides(names: list[str], profile: str, overrides: dict[str, str]) -> None:
-    """Every override must belong to at least one selected notebook and parse for each that has it."""
+    """Every override must belong to at least one selected notebook and parse for each that
+    has it."""
     catalogue.check_profile(profile)
     specs = [catalogue.get(n) for n in names]
     for key in overrides:
@@ -150,7 +155,10 @@ def cmd_list() -> int:
         for prof in catalogue.PROFILES:
             t = measured.get(spec.name, {}).get(prof)
             ref = reference.get(spec.name, {}).get(prof)
-            times.append(f"{t:.1f}" if t is not None else (f"~{ref:.0f}" if ref is not None else "-"))
+            if t is not None:
+                times.append(f"{t:.1f}")
+            else:
+                times.append(f"~{ref:.0f}" if ref is not None else "-")
         print(f"{spec.name:28s} {spec.paper:16s} {times[0]:>8s} {times[1]:>10s}  {spec.title}")
         for prm in (catalogue.SEED, *spec.params):
             print(f"{'':30s}- {prm.describe()}")
@@ -307,13 +315,15 @@ def html_staleness(paths: pipeline.Paths) -> str | None:
     index = paths.build / "html" / "index.html"
     refresh = "python -m companion build --skip-run"
     if not index.exists():
-        return (f"note: the HTML book ({index.parent.relative_to(paths.root)}) has not been built; "
-                f"build it from the executed notebooks with: {refresh}")
+        return (f"note: the HTML book ({index.parent.relative_to(paths.root)}) has not been "
+                f"built; build it from the executed notebooks with: {refresh}")
     built = index.stat().st_mtime
     newer = sorted(p for p in executed if p.stat().st_mtime > built)
     if not newer:
         return None
-    shown = ", ".join(p.stem for p in newer[:4]) + (f" and {len(newer) - 4} more" if len(newer) > 4 else "")
+    shown = ", ".join(p.stem for p in newer[:4])
+    if len(newer) > 4:
+        shown += f" and {len(newer) - 4} more"
     return (f"note: the HTML book ({index.parent.relative_to(paths.root)}) is older than "
             f"{len(newer)} executed notebook(s) ({shown}); refresh it with: {refresh}")
 
@@ -389,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         from .data import DataError
         from .tasks import TaskError
 
-        if isinstance(exc, (DataError, TaskError)):  # TaskError: bad declaration, engine cannot start
+        # TaskError: a bad declaration, the engine cannot start
+        if isinstance(exc, (DataError, TaskError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise

@@ -112,5 +112,26 @@ class _Markdown:
 
 
 def table(rows, columns=None, formats=None, align=None):
-    """:func:`markdown_table`, displayed as a table when it ends a notebook cell."""
+    """:func:`markdown_table`, displayed as a table when it ends a notebook cell.
+
+    Parameters
+    ----------
+    rows : iterable of mapping or sequence
+        The rows, as in :func:`markdown_table`.
+    columns, formats, align : optional
+        As in :func:`markdown_table`.
+
+    Returns
+    -------
+    object
+        A display object whose ``_repr_markdown_`` is the table (Jupyter shows it as a table;
+        its plain repr is the Markdown source).
+
+    Examples
+    --------
+    >>> table([{"K": 10, "bound": 0.4734}])
+    | K | bound |
+    |---:|---:|
+    | 10 | 0.4734 |
+    """
     return _Markdown(markdown_table(rows, columns, formats, align))

@@ -56,8 +56,8 @@ def write_verified(path: os.PathLike | str, data: bytes, sha256: Optional[str] =
     path = Path(path)
     digest = sha256_bytes(data)
     if sha256 is not None and sha256 != digest:
-        raise ValueError(f"refusing to write {path}: its bytes have SHA-256 {digest}, the producer "
-                         f"announced {sha256} (damaged in transit)")
+        raise ValueError(f"refusing to write {path}: its bytes have SHA-256 {digest}, the "
+                         f"producer announced {sha256} (damaged in transit)")
     side = sidecar(path)
     if side.exists():  # a stale sidecar must never vouch for the new bytes, even briefly
         side.unlink()

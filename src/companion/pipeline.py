@@ -23,7 +23,8 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 
 
 def repo_root() -> Path:
-    """The repository root: ``$COMPANION_ROOT``, else the nearest parent holding ``_config.yml``."""
+    """The repository root: ``$COMPANION_ROOT``, else the nearest parent holding
+    ``_config.yml``."""
     env = os.environ.get("COMPANION_ROOT")
     if env:
         return Path(env).resolve()
@@ -89,7 +90,8 @@ class RunResult:
 
 
 def load_source(name: str, paths: Paths):
-    """The jupytext source of notebook ``name`` as an nbformat notebook, checked for a parameters cell."""
+    """The jupytext source of notebook ``name`` as an nbformat notebook, checked for a
+    parameters cell."""
     import jupytext
 
     spec = catalogue.get(name)
@@ -256,7 +258,8 @@ def run_many(names: Iterable[str], profile: str = "ci", overrides: dict[str, Any
             echo(f"FAILED {res}")
         else:
             results.append(res)
-            echo(f"ok     {res.name:28s} {res.seconds:7.1f} s  -> {res.output.relative_to(paths.root)}")
+            where = res.output.relative_to(paths.root)
+            echo(f"ok     {res.name:28s} {res.seconds:7.1f} s  -> {where}")
     bar.close()
     if jobs > 1:
         pool.shutdown()

@@ -21,8 +21,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["MAX_WIDTH", "ROLES", "STYLE", "apply_style", "style", "figure", "line", "series", "estimate",
-           "label", "paper_point", "save"]
+__all__ = ["MAX_WIDTH", "ROLES", "STYLE", "apply_style", "style", "figure", "line", "series",
+           "estimate", "label", "paper_point", "image_rows", "save"]
 
 #: colour and line style of each role (colour-blind-safe Okabe-Ito palette)
 ROLES = {
@@ -31,7 +31,7 @@ ROLES = {
     "exact": dict(color="#000000", linestyle=":"),         # an exact value (black, dotted)
     "monte_carlo": dict(color="#D55E00", linestyle="none"),  # an estimate (vermillion markers)
     "paper": dict(color="#E69F00", linestyle="-."),        # the paper's printed value (orange)
-    "model": dict(color="#009E73", linestyle="-"),         # an empirical model / classifier (green)
+    "model": dict(color="#009E73", linestyle="-"),         # an empirical model, classifier (green)
     "reference": dict(color="#999999", linestyle="--"),    # a guide line (grey)
 }
 
@@ -118,7 +118,8 @@ def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: f
 
 
 def line(role: str, **overrides) -> dict:
-    """Keyword arguments for ``ax.plot`` that draw a curve of the given role (see :data:`ROLES`)."""
+    """Keyword arguments for ``ax.plot`` that draw a curve of the given role (see
+    :data:`ROLES`)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
     kw = dict(ROLES[role])
@@ -133,8 +134,8 @@ def series(i: int) -> str:
     return _SERIES[int(i) % len(_SERIES)]
 
 
-def estimate(ax, x, value, se=None, k: float = 2.0, label: str | None = None, color: str | None = None,
-             **kwargs):
+def estimate(ax, x, value, se=None, k: float = 2.0, label: str | None = None,
+             color: str | None = None, **kwargs):
     """Plot a Monte Carlo estimate as markers with ``+- k`` standard-error bars (default 2 SE)."""
     kw = line("monte_carlo")
     if color is not None:
@@ -155,7 +156,8 @@ def paper_point(ax, x, y, label: str = "paper", **kwargs):
     return ax.plot([x], [y], label=label, **kw)
 
 
-def label(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool = True, **legend_kw) -> None:
+def label(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool = True,
+          **legend_kw) -> None:
     """Label both axes (required for every figure of the book), set an optional title, and draw
     the legend if any artist has a label (``legend_kw`` go to ``ax.legend``). Returns nothing, so a
     notebook cell ending with it prints no object repr."""

@@ -76,7 +76,8 @@ class Source:
                     "the package comes from the repository's default branch.")
         if self.dirty:
             return (f"The notebook was executed in a working tree with uncommitted changes; the "
-                    f"package is installed at commit {self.short} (HEAD), which does not hold them.")
+                    f"package is installed at commit {self.short} (HEAD), which does not hold "
+                    f"them.")
         return ""
 
 
@@ -221,7 +222,6 @@ def install_cells(source: Source, requirements: list[str], datasets: list[str]):
     import nbformat
 
     items = downloads(datasets)
-    pins = " ".join(f'"{r}"' for r in requirements)
     extra = f" with {', '.join(requirements)}" if requirements else ""
     where = f"at commit `{source.short}`" if source.commit else "from its default branch"
     text = (
@@ -292,19 +292,22 @@ def launch_urls(root: Path, name: str) -> dict[str, str]:
     branch = repo.get("branch") or "master"
     rel = str(repo.get("path_to_book") or "").strip("/")
     path = f"{rel + '/' if rel else ''}{NOTEBOOK_DIR}/{name}.ipynb"
-    ui = {"classic": "tree", "jupyterlab": "lab/tree"}[buttons.get("notebook_interface", "classic")]
+    interface = buttons.get("notebook_interface", "classic")
+    ui = {"classic": "tree", "jupyterlab": "lab/tree"}[interface]
     out = {}
     if buttons.get("binderhub_url"):
         out["binder"] = (f"{buttons['binderhub_url'].rstrip('/')}/v2/gh/{org}/{repo_name}/{branch}"
                          f"?urlpath={ui}/{path}")
     if buttons.get("colab_url"):
-        out["colab"] = f"{buttons['colab_url'].rstrip('/')}/github/{org}/{repo_name}/blob/{branch}/{path}"
+        out["colab"] = (f"{buttons['colab_url'].rstrip('/')}/github/{org}/{repo_name}/blob/"
+                        f"{branch}/{path}")
     return out
 
 
 def _requirements_txt(source: Source, requirements: list[str]) -> str:
     lines = [
-        "# Binder environment of the published notebooks (written by `python -m companion publish`).",
+        "# Binder environment of the published notebooks (written by "
+        "`python -m companion publish`).",
         "# The book's package at its source commit, and the runtime pins of its requirements.txt;",
         "# torch's CPU wheels (torch==2.13.0 resolves to 2.13.0+cpu there, no CUDA download).",
         f"--extra-index-url {TORCH_CPU_INDEX}",
@@ -317,7 +320,8 @@ def _requirements_txt(source: Source, requirements: list[str]) -> str:
 def _post_build(datasets: list[str]) -> str:
     items = downloads(datasets)
     lines = ["#!/bin/bash",
-             "# Binder runs this once when it builds the image: the notebooks' data, SHA-256 checked,",
+             "# Binder runs this once when it builds the image: the notebooks' data, SHA-256 "
+             "checked,",
              "# into ~/.cache/companion, so a launched notebook reads it without downloading.",
              "set -euo pipefail"]
     if items:
@@ -344,7 +348,8 @@ def _readme(root: Path, source: Source, entries: list[dict]) -> str:
         f"This branch (`{BRANCH}`) holds the executed notebooks of the book, as published by",
         f"`python -m companion publish` from commit `{source.short}` of {source.url}. The source",
         "(notebooks as MyST Markdown, the `companion` package, the tests) lives on the default",
-        "branch; nothing here is edited by hand. The book's Binder and Colab buttons open these files.",
+        "branch; nothing here is edited by hand. The book's Binder and Colab buttons open these "
+        "files.",
         *([""] + [caveat] if caveat else []),
         "",
         "Each notebook starts with a cell that installs the package at that commit",
@@ -356,7 +361,8 @@ def _readme(root: Path, source: Source, entries: list[dict]) -> str:
         "| --- | --- | --- |",
         *rows,
         "",
-        "Binder files: `requirements.txt` (the package at the source commit, torch==2.13.0 and the",
+        "Binder files: `requirements.txt` (the package at the source commit, torch==2.13.0 and "
+        "the",
         "other runtime pins, CPU wheels), `runtime.txt` (Python 3.11), `postBuild` (the data).",
         "",
     ])
@@ -437,6 +443,7 @@ def _commit(target: Path, source: Source, echo=print) -> None:
         "-c", "user.name=companion publish", "-c", "user.email=publish@localhost"]
     proc = git(*identity, "commit", "-q", "-m", message)
     if proc.returncode != 0 and "nothing to commit" not in proc.stdout + proc.stderr:
-        raise PublishError(f"git commit in {target} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        reason = proc.stderr.strip() or proc.stdout.strip()
+        raise PublishError(f"git commit in {target} failed: {reason}")
     echo(f"committed on branch {BRANCH} in {target}; push it with: git -C {target} push "
          f"--force {source.url} {BRANCH}")

@@ -54,8 +54,11 @@ ICONS = {"reproduced": "✓", "differs": "≠", "erratum": "✎", "not applicabl
          "not checked": "·"}
 UNEXPLAINED = "unexplained: the notebook gave no reason for a difference"
 
-__all__ = ["ICONS", "KINDS", "VERDICTS", "Record", "Session", "cell", "fmt", "load_all",
-           "load_results", "md", "records_dir", "results_dir", "save_results", "start"]
+__all__ = ["ICONS", "KINDS", "UNEXPLAINED", "VERDICTS", "Record", "Session", "cell",
+           "counts_sentence", "fmt", "footer_markdown", "load_all", "load_results",
+           "machine_description", "md", "package_versions", "paper_text", "records_dir",
+           "results_dir", "save_results", "start", "table_markdown", "verdict_counts",
+           "verdict_text"]
 
 
 def records_dir() -> Path:
@@ -154,7 +157,22 @@ def md(text: Any) -> str:
 
 
 def cell(text: Any) -> str:
-    """Text safe inside a Markdown table cell: :func:`md` of it."""
+    """Text safe inside a Markdown table cell: :func:`md` of it.
+
+    Parameters
+    ----------
+    text : Any
+        The cell's content.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cell("a | b")
+    'a \\\\| b'
+    """
     return md(text)
 
 
@@ -249,11 +267,40 @@ class Session:
 
     # ------------------------------------------------------------------ data provenance
     def use_data(self, name: str, source: str, substitution: str | None = None) -> None:
-        """Declare a dataset the notebook uses; ``substitution`` says what it replaces and why."""
+        """Declare a dataset the notebook uses (it appears in every record and the footer).
+
+        Parameters
+        ----------
+        name : str
+            The dataset, as a reader knows it (``"Fashion-MNIST"``).
+        source : str
+            Where this copy comes from (a package, a download, its checksum).
+        substitution : str, optional
+            What it replaces and why, when it stands in for the paper's data.
+
+        Returns
+        -------
+        None
+        """
         self.data.append({"name": name, "source": source, "substitution": substitution})
 
     def data_summary(self) -> str:
-        """The declared datasets in one line (``"none"`` when the page uses synthetic data)."""
+        """The declared datasets in one line.
+
+        Returns
+        -------
+        str
+            ``"none (synthetic samples only)"`` when the page declared no dataset.
+
+        Examples
+        --------
+        >>> s = Session("a-page", "ci", 0)
+        >>> s.data_summary()
+        'none (synthetic samples only)'
+        >>> s.use_data("digits", "scikit-learn 1.9.1", substitution="MNIST, offline")
+        >>> s.data_summary()
+        'digits (scikit-learn 1.9.1) [substitution: MNIST, offline]'
+        """
         if not self.data:
             return "none (synthetic samples only)"
         parts = []
@@ -464,7 +511,22 @@ class Session:
 
     def not_applicable(self, id: str, where: str, claim: str, *, paper: Any,
                        reason: str) -> None:
-        """A claim this machine cannot check: data that needs a download, or paper scale."""
+        """A claim this machine cannot check: data that needs a download, or paper scale.
+
+        Parameters
+        ----------
+        id, where, claim : str
+            As in :meth:`compare`.
+        paper : Any
+            What the paper prints for the claim.
+        reason : str
+            Why it cannot be checked here (required).
+
+        Returns
+        -------
+        None
+            The record is appended to :attr:`records`.
+        """
         if not reason.strip():
             raise ValueError(f"claim {id!r}: say why it is not applicable offline")
         rec = Record(id, where, claim, _jsonable(paper), None, "-", "not applicable offline",
@@ -473,7 +535,22 @@ class Session:
 
     def not_checked(self, id: str, where: str, claim: str, *, paper: Any = None,
                     reason: str) -> None:
-        """A claim the page states but does not compute, and why."""
+        """A claim the page states but does not compute, and why.
+
+        Parameters
+        ----------
+        id, where, claim : str
+            As in :meth:`compare`.
+        paper : Any, optional
+            What the paper prints for the claim.
+        reason : str
+            Why the page does not compute it (required).
+
+        Returns
+        -------
+        None
+            The record is appended to :attr:`records`.
+        """
         if not reason.strip():
             raise ValueError(f"claim {id!r}: say why it is not checked")
         rec = Record(id, where, claim, _jsonable(paper), None, "-", "not checked", reason,
@@ -491,7 +568,19 @@ class Session:
     # ------------------------------------------------------------------ display
     def table_markdown(self, records: list[Record] | None = None,
                        others: dict[str, dict] | None = None) -> str:
-        """The claims as a Markdown table (``others``: paper-profile records by id)."""
+        """The claims as a Markdown table (see the module function :func:`table_markdown`).
+
+        Parameters
+        ----------
+        records : list of Record, optional
+            The records to show (default: all of this session's).
+        others : dict, optional
+            Records of a ``paper``-profile run, by id, shown in an extra column.
+
+        Returns
+        -------
+        str
+        """
         return table_markdown([asdict(r) for r in (self.records if records is None
                                                    else records)], others)
 
@@ -505,6 +594,13 @@ class Session:
         value : Any
             The value; numbers are shown with ``fmt`` (a format spec such as ``".2f"``) or, when
             it is omitted, with :func:`fmt` (4 significant digits, thousands separators).
+        fmt : str, optional
+            The format spec.
+
+        Returns
+        -------
+        Any
+            ``value`` itself, so that a computation can be glued where it is made.
         """
         from myst_nb import glue
 
@@ -519,7 +615,13 @@ class Session:
 
     # ------------------------------------------------------------------ ending
     def provenance(self) -> dict:
-        """Profile, seed, data, versions, machine, date and wall time of this run."""
+        """Profile, seed, data, versions, machine, date and wall time of this run.
+
+        Returns
+        -------
+        dict
+            The provenance written with the records and shown in the footer.
+        """
         return {
             "notebook": self.notebook,
             "profile": self.profile,
@@ -560,7 +662,25 @@ class Session:
 
 
 def verdict_counts(records: list[dict]) -> dict[str, int]:
-    """Counts of each verdict among the claims (self-checks counted apart, as ``self-check``)."""
+    """Counts of each verdict among the claims (self-checks counted apart).
+
+    Parameters
+    ----------
+    records : list of dict
+        Records as in the JSON files.
+
+    Returns
+    -------
+    dict of str to int
+        One count per verdict, plus ``self-check`` (passed) and ``self-check failed``.
+
+    Examples
+    --------
+    >>> recs = [{"verdict": "reproduced"}, {"verdict": "erratum"},
+    ...         {"verdict": "reproduced", "kind": "self-check"}]
+    >>> {k: v for k, v in verdict_counts(recs).items() if v}
+    {'reproduced': 1, 'erratum': 1, 'self-check': 1}
+    """
     out = {v: 0 for v in VERDICTS}
     out["self-check"] = 0
     out["self-check failed"] = 0
@@ -573,7 +693,24 @@ def verdict_counts(records: list[dict]) -> dict[str, int]:
 
 
 def counts_sentence(records: list[dict]) -> str:
-    """``"12 claims: 10 reproduced, 2 errata; 3 self-checks"`` for a list of records."""
+    """The verdicts of a list of records in one sentence.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records as in the JSON files.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> recs = [{"verdict": "reproduced"}, {"verdict": "erratum"},
+    ...         {"verdict": "reproduced", "kind": "self-check"}]
+    >>> counts_sentence(recs)
+    '2 claims: 1 reproduced, 1 erratum; 1 self-consistency check'
+    """
     c = verdict_counts(records)
     n_claims = sum(c[v] for v in VERDICTS)
     parts = [f"{c[v]} {v}" for v in VERDICTS if c[v]]
@@ -589,7 +726,23 @@ def counts_sentence(records: list[dict]) -> str:
 
 
 def verdict_text(r: dict) -> str:
-    """The verdict cell: symbol, verdict, and the reason where there is one."""
+    """The verdict cell: symbol, verdict, and the reason where there is one.
+
+    Parameters
+    ----------
+    r : dict
+        A record.
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> verdict_text({"verdict": "differs", "reason": "a sign lost"})
+    '≠ differs: a sign lost'
+    """
     if r.get("kind", "claim") == "self-check":
         head = "✓ self-check" if r["verdict"] == "reproduced" else "≠ self-check failed"
     else:
@@ -598,7 +751,23 @@ def verdict_text(r: dict) -> str:
 
 
 def paper_text(r: dict) -> str:
-    """The paper cell: the printed value or statement ("-" when the paper prints none)."""
+    """The paper cell: the printed value or statement ("-" when the paper prints none).
+
+    Parameters
+    ----------
+    r : dict
+        A record.
+
+    Returns
+    -------
+    str
+        Markdown; an erratum shows the printed and the corrected statement.
+
+    Examples
+    --------
+    >>> paper_text({"paper": 0.48}), paper_text({"paper": None})
+    ('0.48', '-')
+    """
     if r.get("corrected") is not None:
         return f"printed: {md(fmt(r['paper']))}; corrected: {md(fmt(r['corrected']))}"
     return md(fmt(r["paper"]))
@@ -636,7 +805,22 @@ def table_markdown(records: list[dict], others: dict[str, dict] | None = None) -
 
 def footer_markdown(payload: dict, others: dict[str, dict] | None = None,
                     other_prov: dict | None = None) -> str:
-    """The end of a page: a collapsible table of its claims, then the provenance note."""
+    """The end of a page: a collapsible table of its claims, then the provenance note.
+
+    Parameters
+    ----------
+    payload : dict
+        ``{"provenance": ..., "records": [...]}``, as written to the records file.
+    others : dict, optional
+        Records of a ``paper``-profile run, by id (an extra column).
+    other_prov : dict, optional
+        The provenance of that run (its machine, date and wall time are stated).
+
+    Returns
+    -------
+    str
+        MyST Markdown (a dropdown and an admonition).
+    """
     prov, recs = payload["provenance"], payload["records"]
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
     parts = []
@@ -663,7 +847,13 @@ def footer_markdown(payload: dict, others: dict[str, dict] | None = None,
 
 
 def machine_description() -> str:
-    """The processor architecture, core count and accelerator (if torch sees one)."""
+    """The processor architecture, core count and accelerator (if torch sees one).
+
+    Returns
+    -------
+    str
+        E.g. ``"x86_64, 2 CPU cores"``.
+    """
     text = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     torch = sys.modules.get("torch")
     if torch is not None:
@@ -676,7 +866,13 @@ def machine_description() -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the scientific packages in use (those already imported)."""
+    """Versions of the scientific packages in use (those already imported).
+
+    Returns
+    -------
+    dict of str to str
+        Distribution name -> version (``companion`` and ``numpy`` always).
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
@@ -692,7 +888,26 @@ def package_versions() -> dict[str, str]:
 
 
 def start(notebook: str, profile: str, seed: int) -> Session:
-    """Open the records of a notebook run (call it right after the parameters cell)."""
+    """Open the records of a notebook run (call it right after the parameters cell).
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name in the catalogue (``"fawzi-theorem1"``).
+    profile : str
+        The profile it runs at (``"ci"`` or ``"paper"``).
+    seed : int
+        Its seed.
+
+    Returns
+    -------
+    Session
+
+    Raises
+    ------
+    companion.catalogue.CatalogueError
+        For a notebook or profile the catalogue does not know.
+    """
     from .catalogue import check_profile, get
 
     get(notebook)
@@ -701,14 +916,38 @@ def start(notebook: str, profile: str, seed: int) -> Session:
 
 
 def load_all(directory: Path | None = None) -> list[dict]:
-    """Every records file under ``directory``, sorted by notebook name."""
+    """Every records file under ``directory``, sorted by notebook name.
+
+    Parameters
+    ----------
+    directory : pathlib.Path, optional
+        Default :func:`records_dir`.
+
+    Returns
+    -------
+    list of dict
+        The parsed JSON files (``provenance`` and ``records``).
+    """
     directory = directory or records_dir()
     files = sorted(Path(directory).glob("*.json"))
     return [json.loads(f.read_text()) for f in files]
 
 
 def load_results(profile: str, directory: Path | None = None) -> dict[str, dict]:
-    """Committed records of ``profile`` (``results/<profile>/*.json``), by notebook name."""
+    """Committed records of ``profile`` (``results/<profile>/*.json``), by notebook name.
+
+    Parameters
+    ----------
+    profile : str
+        The profile (only files of runs at this profile are returned).
+    directory : pathlib.Path, optional
+        Default :func:`results_dir` of the profile.
+
+    Returns
+    -------
+    dict
+        Notebook name -> its records file (empty when the folder does not exist).
+    """
     directory = Path(directory) if directory is not None else results_dir(profile)
     if not directory.is_dir():
         return {}
@@ -717,8 +956,22 @@ def load_results(profile: str, directory: Path | None = None) -> dict[str, dict]
 
 
 def save_results(profile: str, source: Path | None = None, target: Path | None = None) -> list:
-    """Copy the records of ``profile`` runs from ``source`` (``_build/records``) into
-    ``results/<profile>/`` so they can be committed; returns the notebooks saved."""
+    """Copy the records of ``profile`` runs from ``source`` into ``results/<profile>/``.
+
+    Parameters
+    ----------
+    profile : str
+        The profile whose runs are kept.
+    source : pathlib.Path, optional
+        Default :func:`records_dir` (``_build/records``).
+    target : pathlib.Path, optional
+        Default :func:`results_dir` of the profile.
+
+    Returns
+    -------
+    list of str
+        The notebooks saved, so that they can be committed.
+    """
     target = Path(target) if target is not None else results_dir(profile)
     saved = []
     for p in load_all(source):

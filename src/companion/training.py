@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -98,7 +97,8 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What :func:`train` did: per-epoch history, steps, seconds, and whether a limit stopped it."""
+    """What :func:`train` did: per-epoch history, steps, seconds, and whether a limit stopped
+    it."""
 
     history: list = field(default_factory=list)
     steps: int = 0
@@ -159,7 +159,8 @@ def train(model: nn.Module, X, Y, config: Optional[TrainConfig] = None,
     objective = objective or standard_objective
     X, Y = _as_tensors(X, Y)
     if cfg.epochs < 1 or cfg.batch_size < 1:
-        raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {cfg.epochs}, {cfg.batch_size}")
+        raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {cfg.epochs}, "
+                         f"{cfg.batch_size}")
     torch.manual_seed(cfg.seed)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     if cfg.device is not None:
@@ -330,7 +331,8 @@ def build_model(spec: dict, seed: Optional[int] = None) -> nn.Module:
     """Build a model from ``{"name": ..., "kwargs": {...}}`` (see :func:`companion.models.build`),
     after ``torch.manual_seed(seed)`` if a seed is given."""
     if not isinstance(spec, dict) or "name" not in spec:
-        raise ValueError(f"spec must be a dict like {{'name': 'lenet5', 'kwargs': {{}}}}, got {spec!r}")
+        raise ValueError(f"spec must be a dict like {{'name': 'lenet5', 'kwargs': {{}}}}, "
+                         f"got {spec!r}")
     if seed is not None:
         torch.manual_seed(seed)
     return _models.build(spec["name"], **dict(spec.get("kwargs", {})))
@@ -346,7 +348,8 @@ def checkpoint_bytes(model: nn.Module, *, spec: Optional[dict] = None,
             json.dumps(value, allow_nan=True)
         except TypeError as exc:
             raise ValueError(f"checkpoint {name} must hold plain Python types (str, int, float, "
-                             f"bool, None, lists, dicts) so that weights_only loading works: {exc}")
+                             f"bool, None, lists, dicts) so that weights_only loading works: "
+                             f"{exc}")
     payload = {"format": CHECKPOINT_FORMAT, "state_dict": model.state_dict(),
                "spec": spec, "meta": meta or {},
                "optimizer": optimizer.state_dict() if optimizer is not None else None}
@@ -409,7 +412,10 @@ def weights_digest(model_or_state) -> str:
     such as training seconds, differs from run to run)."""
     import hashlib
 
-    state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
+    if isinstance(model_or_state, nn.Module):
+        state = model_or_state.state_dict()
+    else:
+        state = model_or_state
     h = hashlib.sha256()
     for name, t in state.items():
         t = t.detach().cpu().contiguous()
@@ -421,8 +427,8 @@ def weights_digest(model_or_state) -> str:
 # --------------------------------------------------------------------------- resumable training
 def describe_callable(obj) -> str:
     """A description of a callable that is the same in every process (for resume fingerprints):
-    ``module.qualname`` for functions, the repr of a dataclass-like object (``PGDObjective(eps=...)``),
-    never a memory address."""
+    ``module.qualname`` for functions, the repr of a dataclass-like object
+    (``PGDObjective(eps=...)``), never a memory address."""
     import inspect
 
     if inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isbuiltin(obj):
@@ -437,7 +443,8 @@ def rng_state(*generators: torch.Generator) -> dict:
     """The RNG states a training loop depends on: torch's global CPU generator, every CUDA
     device's generator (when CUDA is in use) and the loop's own ``generators`` (e.g. the one that
     shuffles the data). :func:`restore_rng_state` puts them back."""
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+    cuda_on = torch.cuda.is_available() and torch.cuda.is_initialized()
+    cuda = torch.cuda.get_rng_state_all() if cuda_on else []
     return {"torch": torch.get_rng_state(), "cuda": list(cuda),
             "generators": [g.get_state() for g in generators]}
 
@@ -449,7 +456,8 @@ def restore_rng_state(state: dict, *generators: torch.Generator) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
     saved = state.get("generators", [])
     if len(saved) != len(generators):
-        raise ValueError(f"resume state has {len(saved)} generator states, the loop has {len(generators)}")
+        raise ValueError(f"resume state has {len(saved)} generator states, the loop has "
+                         f"{len(generators)}")
     for g, s in zip(generators, saved):
         g.set_state(s)
 
@@ -496,8 +504,8 @@ class EpochCheckpoint:
         remove(self.path)
 
 
-__all__ = ["Objective", "standard_objective", "PGDObjective", "TrainConfig", "TrainResult", "train",
-           "device_of", "predict", "accuracy", "run_attack", "robust_accuracy",
+__all__ = ["Objective", "standard_objective", "PGDObjective", "TrainConfig", "TrainResult",
+           "train", "device_of", "predict", "accuracy", "run_attack", "robust_accuracy",
            "prediction_robustness", "build_model", "save_checkpoint", "load_checkpoint",
            "checkpoint_bytes", "read_checkpoint", "weights_digest", "rng_state",
-           "restore_rng_state", "EpochCheckpoint"]
+           "restore_rng_state", "EpochCheckpoint", "describe_callable"]

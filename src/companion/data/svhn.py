@@ -12,6 +12,8 @@ import numpy as np
 
 from .cache import DataFormatError
 
+__all__ = ["read_mat"]
+
 
 def read_mat(path: os.PathLike | str) -> tuple[np.ndarray, np.ndarray]:
     """Read one SVHN ``*_32x32.mat`` file: images ``(N, 32, 32, 3)`` uint8, labels int64 0..9."""

@@ -10,9 +10,14 @@ import numpy as np
 
 from .image_spaces import ImageSpace
 
+__all__ = ["algorithm1", "hamming_ball", "random_linear", "random_labelling", "digits_cnn"]
+
 
 def algorithm1(space: ImageSpace) -> np.ndarray:
-    """Algorithm 1: label 0 if the sum of the channel values is below ``n^2 h / 2``, else 1."""
+    """Algorithm 1: label 0 if the sum of the channel values is below ``n^2 h / 2``, else 1.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     out = np.empty(space.size, np.int8)
     for s, e in space.chunks():
         total = space.levels(s, e).sum(axis=1, dtype=np.int64)
@@ -49,7 +54,10 @@ def random_linear(space: ImageSpace, classes: int = 4, seed: int = 0) -> np.ndar
 
 
 def random_labelling(space: ImageSpace, classes: int = 4, seed: int = 0) -> np.ndarray:
-    """Independent uniform labels."""
+    """Independent uniform labels.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     return np.random.default_rng(seed).integers(0, classes, space.size).astype(np.int8)
 
 

@@ -1,4 +1,5 @@
-"""Small Hamming graphs drawn in Dai & Gifford's Figure 1, and exact typical distances (Eq. (1)).
+"""Small Hamming graphs drawn in Dai & Gifford's Figure 1, and exact typical distances
+(Eq. (1)).
 
 Figure 1 (a) is the Hamming graph of ``I_{2,1,1}`` (binary 2 x 2 images, the 4-cube) and (b) an
 initial set in ``I_{3,1,1}`` (binary 3 x 3 images, the 9-cube) with everything within graph
@@ -7,15 +8,20 @@ distance 3 of it. Vertex ``v`` of ``{0,1}^N`` is the image whose channel ``j`` (
 """
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
 
+__all__ = ["hypercube_edges", "bits", "layered_layout", "typical_distance_law",
+           "typical_distance_exact", "k_hbp"]
+
 
 def hypercube_edges(N: int) -> np.ndarray:
     """Edges ``(u, v)``, ``u < v``, of the Hamming graph ``{0,1}^N`` (images differing in exactly
-    one channel); shape ``(N 2^(N-1), 2)``."""
+    one channel); shape ``(N 2^(N-1), 2)``.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     if not 1 <= N <= 20:
         raise ValueError(f"N must be in 1..20 to list edges, got {N}")
     v = np.arange(2 ** N, dtype=np.int64)
@@ -28,7 +34,10 @@ def hypercube_edges(N: int) -> np.ndarray:
 
 def bits(v, N: int) -> np.ndarray:
     """Channel values (0/1) of vertex (image) numbers ``v``, shape ``(..., N)``, most significant
-    bit first (channel 0 = top-left pixel)."""
+    bit first (channel 0 = top-left pixel).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     v = np.asarray(v, dtype=np.int64)
     return ((v[..., None] >> np.arange(N - 1, -1, -1)) & 1).astype(np.uint8)
 
@@ -79,7 +88,10 @@ def typical_distance_law(n: int, h: int, b: int, p: int) -> tuple[np.ndarray, np
 
 
 def typical_distance_exact(n: int, h: int, b: int, p: int) -> float:
-    """Exact ``E||I - I'||_p`` (see :func:`typical_distance_law`)."""
+    """Exact ``E||I - I'||_p`` (see :func:`typical_distance_law`).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     values, law = typical_distance_law(n, h, b, p)
     return float((values * law).sum())
 

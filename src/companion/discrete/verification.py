@@ -9,6 +9,8 @@ from .hamming_bfs import distance_to_other_class
 from .image_spaces import ImageSpace, robust_fractions
 from .isoperimetry import l0_robust_fraction_bound
 
+__all__ = ["Verification", "verify"]
+
 
 @dataclass
 class Verification:
@@ -50,7 +52,10 @@ def verify(space: ImageSpace, labels: np.ndarray, classifier: str,
            pixels: bool = False) -> Verification:
     """Exact L0 distance of every image to the other classes (multi-source BFS), then the robust
     fraction of each interesting class at every size against Theorem 1 (channels: size
-    ``c sqrt(h) n + 2``; pixels: ``c n + 2`` changed pixels, the remark after Lemma 5)."""
+    ``c sqrt(h) n + 2``; pixels: ``c n + 2`` changed pixels, the remark after Lemma 5).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     labels = np.asarray(labels).ravel()
     if labels.size != space.size:
         raise ValueError(f"{classifier}: need one label per image of {space.name} "
@@ -58,8 +63,10 @@ def verify(space: ImageSpace, labels: np.ndarray, classifier: str,
     if space.q == 2 and not pixels:
         dist = distance_to_other_class(labels)
     else:
-        # hypercube=False: a one-axis shape (n = 1 with pixels, or N = 1) is the complete graph, not a hypercube
-        dist = distance_to_other_class(labels.reshape(space.hamming_shape(pixels)), hypercube=False).ravel()
+        # hypercube=False: a one-axis shape (n = 1 with pixels, or N = 1) is the complete graph,
+        # not a hypercube
+        shaped = labels.reshape(space.hamming_shape(pixels))
+        dist = distance_to_other_class(shaped, hypercube=False).ravel()
     top = space.n ** 2 if pixels else space.N
     sizes = np.arange(top + 1)
     fr = robust_fractions(labels, dist, top)

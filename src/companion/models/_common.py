@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 
-def check_shape_args(in_channels: int, input_size: int, num_classes: int, min_size: int = 4) -> None:
+def check_shape_args(in_channels: int, input_size: int, num_classes: int,
+                     min_size: int = 4) -> None:
     """Raise a ``ValueError`` naming the bad argument if the image geometry cannot be used."""
     if int(in_channels) < 1:
         raise ValueError(f"in_channels must be >= 1, got {in_channels}")

@@ -7,6 +7,8 @@ from torch import nn
 
 from ._common import check_shape_args, scaled
 
+__all__ = ["SmallCNN"]
+
 
 def _out(size: int) -> int:
     """Side length after a 3x3 convolution with stride 2 and padding 1."""
@@ -21,7 +23,8 @@ class SmallCNN(nn.Module):
     in_channels, input_size, num_classes:
         Image channels, side length of the square input, number of classes.
     width:
-        Number of channels of the first two convolutions (default 32); the last two have twice that.
+        Number of channels of the first two convolutions (default 32); the last two have twice
+        that.
     negative_slope:
         Slope of the leaky ReLU for negative inputs.
     """

@@ -6,9 +6,12 @@ from torch import nn
 
 from ._common import check_shape_args, scaled
 
+__all__ = ["LeNet5"]
+
 
 class LeNet5(nn.Module):
-    """conv 32 5x5 (same padding), ReLU, max-pool 2; conv 64 5x5, ReLU, max-pool 2; fc 1024, ReLU; fc.
+    """conv 32 5x5 (same padding), ReLU, max-pool 2; conv 64 5x5, ReLU, max-pool 2; fc 1024,
+    ReLU; fc.
 
     Parameters
     ----------

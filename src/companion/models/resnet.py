@@ -13,6 +13,9 @@ from torch import nn
 
 from ._common import check_shape_args
 
+__all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet_small", "resnet18", "resnet50",
+           "resnet101"]
+
 
 def _norm(kind: str, channels: int) -> nn.Module:
     if kind == "batch":
@@ -80,14 +83,15 @@ class ResNet(nn.Module):
     in_channels, input_size, num_classes:
         Image channels, side length of the square input, number of classes.
     layers:
-        Number of blocks per stage; stage ``i`` has ``base_width * 2**i`` planes and (for ``i > 0``)
-        halves the resolution. ``(2, 2, 2, 2)`` with basic blocks is ResNet-18.
+        Number of blocks per stage; stage ``i`` has ``base_width * 2**i`` planes and (for
+        ``i > 0``) halves the resolution. ``(2, 2, 2, 2)`` with basic blocks is ResNet-18.
     block:
         ``"basic"`` (two 3x3 convolutions) or ``"bottleneck"`` (1x1-3x3-1x1, expansion 4).
     base_width:
         Planes of the first stage (64 in He et al.).
     norm:
-        ``"batch"`` (default), ``"group"`` or ``"none"``. Attack a batch-norm model in ``eval()`` mode.
+        ``"batch"`` (default), ``"group"`` or ``"none"``. Attack a batch-norm model in
+        ``eval()`` mode.
     """
 
     def __init__(self, in_channels: int = 3, input_size: int = 32, num_classes: int = 10,
@@ -99,7 +103,8 @@ class ResNet(nn.Module):
         if block not in blocks:
             raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
         if len(layers) < 1 or any(int(n) < 1 for n in layers):
-            raise ValueError(f"layers must be a non-empty list of positive block counts, got {layers}")
+            raise ValueError("layers must be a non-empty list of positive block counts, "
+                             f"got {layers}")
         Block = blocks[block]
         self.stem = nn.Sequential(nn.Conv2d(in_channels, base_width, 3, padding=1, bias=False),
                                   _norm(norm, base_width), nn.ReLU())
@@ -111,7 +116,8 @@ class ResNet(nn.Module):
                 stages.append(Block(cin, planes, stride, norm))
                 cin = planes * Block.expansion
         self.stages = nn.Sequential(*stages)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, num_classes))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(cin, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(self.stem(x)))
@@ -133,10 +139,12 @@ def resnet18(in_channels: int = 3, input_size: int = 32, num_classes: int = 10,
 def resnet50(in_channels: int = 3, input_size: int = 32, num_classes: int = 10,
              base_width: int = 64, norm: str = "batch") -> ResNet:
     """ResNet-50: bottleneck blocks (3, 4, 6, 3)."""
-    return ResNet(in_channels, input_size, num_classes, (3, 4, 6, 3), "bottleneck", base_width, norm)
+    return ResNet(in_channels, input_size, num_classes, (3, 4, 6, 3), "bottleneck", base_width,
+                  norm)
 
 
 def resnet101(in_channels: int = 3, input_size: int = 32, num_classes: int = 10,
               base_width: int = 64, norm: str = "batch") -> ResNet:
     """ResNet-101: bottleneck blocks (3, 4, 23, 3)."""
-    return ResNet(in_channels, input_size, num_classes, (3, 4, 23, 3), "bottleneck", base_width, norm)
+    return ResNet(in_channels, input_size, num_classes, (3, 4, 23, 3), "bottleneck", base_width,
+                  norm)

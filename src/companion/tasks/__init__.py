@@ -11,7 +11,7 @@ chapter; chapter modules declare their tasks next to their notebooks::
     from companion import tasks
 
     tasks.register(tasks.Task(
-        name="dcgan-fashion-mnist",                       # cache file dcgan-fashion-mnist-<digest>.pt
+        name="dcgan-fashion-mnist",                # cache file dcgan-fashion-mnist-<digest>.pt
         function="companion.latent_experiment:generator_task",
         keys={"ci": {...}, "paper": {...}},               # exactly the keys the chapter computes
         notebooks=("fawzi-theorems4-5", "fawzi-theorem6", "fawzi-experiments"),
@@ -20,7 +20,7 @@ chapter; chapter modules declare their tasks next to their notebooks::
 
     def generator_task(ctx):                              # runs on a worker
         make, fit = ...                                   # the recipe cached_model uses
-        return ctx.train_model(make, fit)                 # (model, meta), resumable via ctx.checkpoint
+        return ctx.train_model(make, fit)          # (model, meta), resumable: ctx.checkpoint
 
 Notebooks keep calling ``cached_model``: they load what a task stored, and still train on
 demand when run alone. ``python -m companion tasks`` lists a plan with the state of each task
@@ -35,8 +35,8 @@ from .engine import (EngineError, Report, SchedulerUnreachable, TrainFailed, Wor
 from .report import duration, estimate, plan_markdown, rows, table
 from .worker import Artifact, TaskCall, TaskContext, TaskResult, run_task
 
-__all__ = ["Artifact", "EngineError", "KINDS", "Planned", "Report", "STATES", "SchedulerUnreachable",
-           "Task", "TaskCall", "TaskContext", "TaskError", "TaskResult", "TrainFailed", "Work",
-           "WorkerLost", "duration", "estimate", "get", "isolated_registry", "plan",
-           "plan_markdown", "read_rates", "register", "register_provider", "registered", "rows", "run_task",
-           "state_of", "table", "tasks_for", "train"]
+__all__ = ["Artifact", "EngineError", "KINDS", "Planned", "Report", "STATES",
+           "SchedulerUnreachable", "Task", "TaskCall", "TaskContext", "TaskError", "TaskResult",
+           "TrainFailed", "Work", "WorkerLost", "duration", "estimate", "get", "isolated_registry",
+           "plan", "plan_markdown", "read_rates", "register", "register_provider", "registered",
+           "rows", "run_task", "state_of", "table", "tasks_for", "train"]

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
+__all__ = ["KINDS", "STATES", "TaskError", "Work", "Task", "register", "registered", "get",
+           "isolated_registry", "register_provider", "Planned", "plan", "tasks_for", "state_of"]
+
 KINDS = ("model", "arrays")
 STATES = ("cached", "missing", "running")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -43,7 +46,8 @@ class Work:
         for name in ("cpu", "gpu"):
             v = getattr(self, name)
             if v is not None and not v > 0:
-                raise TaskError(f"reference throughput {name}={v!r} must be > 0 (units per second)")
+                raise TaskError(f"reference throughput {name}={v!r} must be > 0 "
+                                "(units per second)")
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ class Task:
                                 f"JSON-serialisable (plain types): {exc}") from None
         extra = set(self.work) - set(self.keys)
         if extra:
-            raise TaskError(f"task {self.name!r}: work given for profiles without a key: {sorted(extra)}")
+            raise TaskError(f"task {self.name!r}: work given for profiles without a key: "
+                            f"{sorted(extra)}")
         for w in self.work.values():
             if not isinstance(w, Work):
                 raise TaskError(f"task {self.name!r}: work values must be Work(...), got {w!r}")
@@ -226,7 +231,8 @@ class Planned:
         return json.dumps(self.key, sort_keys=True)
 
 
-def plan(tasks: Iterable[Task | str], profile: str, directory: Optional[Path] = None) -> list[Planned]:
+def plan(tasks: Iterable[Task | str], profile: str,
+         directory: Optional[Path] = None) -> list[Planned]:
     """``tasks`` and everything they depend on, under ``profile``, dependencies first.
 
     Raises :class:`TaskError` for an unknown dependency, a dependency without a key for the
@@ -287,7 +293,8 @@ def tasks_for(notebooks: Optional[Iterable[str]], profile: str,
     for t in _REGISTRY.values():
         for nb in t.notebooks:
             if nb not in catalogue.NOTEBOOKS:
-                raise TaskError(f"task {t.name!r} names notebook {nb!r}, which is not in the catalogue")
+                raise TaskError(f"task {t.name!r} names notebook {nb!r}, which is not in the "
+                                "catalogue")
     chosen = set(names)
     selected = [t for t in _REGISTRY.values()
                 if profile in t.keys and chosen.intersection(t.notebooks)]

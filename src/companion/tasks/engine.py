@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import time
 import uuid
@@ -54,7 +53,7 @@ class TrainFailed(RuntimeError):
             lines.append(f"  task {p.name} (profile {p.profile}, key {p.digest} = "
                          f"{p.describe_key()}) failed: {res.error}")
             if res.traceback:
-                lines.extend("      " + l for l in res.traceback.splitlines()[-8:])
+                lines.extend("      " + line for line in res.traceback.splitlines()[-8:])
         super().__init__("\n".join(lines))
 
     def __reduce__(self):
@@ -122,7 +121,8 @@ class LocalBackend:
         self.jobs = jobs
         self.threads = threads or max(1, (os.cpu_count() or 1) // jobs)
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["torch", "companion.tasks.worker", "companion.artifacts"])
+        self._ctx.set_forkserver_preload(["torch", "companion.tasks.worker",
+                                          "companion.artifacts"])
         self._pool = None
         self.where = f"{jobs} local worker process(es), {self.threads} thread(s) each"
 
@@ -175,7 +175,8 @@ class DaskBackend:
     eager = False
     threads = None  # each worker's own setting
 
-    def __init__(self, address: str, timeout: float = 5.0, functions=(), device: Optional[str] = None):
+    def __init__(self, address: str, timeout: float = 5.0, functions=(),
+                 device: Optional[str] = None):
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - pinned in requirements.txt
@@ -198,21 +199,23 @@ class DaskBackend:
                 self.client.wait_for_workers(1, timeout=timeout)
             except Exception:
                 raise EngineError(f"the Dask scheduler at {address!r} has no workers (waited "
-                                  f"{timeout:g} s); start some with `dask worker {address}`") from None
+                                  f"{timeout:g} s); start some with `dask worker {address}`"
+                                  ) from None
             try:
                 reports = self.client.run(check_worker, list(functions))
             except Exception as exc:
                 raise EngineError(
-                    f"the workers of {address!r} cannot run companion tasks ({type(exc).__name__}: "
-                    f"{exc}); install this package (pip install -e . at this commit) in every "
-                    "worker's environment") from None
+                    f"the workers of {address!r} cannot run companion tasks "
+                    f"({type(exc).__name__}: {exc}); install this package (pip install -e . at "
+                    "this commit) in every worker's environment") from None
             bad = {w: r["missing"] for w, r in reports.items() if r["missing"]}
             if bad:
                 worker, missing = next(iter(bad.items()))
                 raise EngineError(f"{len(bad)} worker(s) of {address!r} cannot import task "
                                   f"functions, e.g. {worker}: {'; '.join(missing)}; install this "
                                   "package at this commit on every worker")
-            if device and device.startswith("cuda") and not any(r["cuda"] for r in reports.values()):
+            no_gpu = not any(r["cuda"] for r in reports.values())
+            if device and device.startswith("cuda") and no_gpu:
                 raise EngineError(f"--device {device}: no worker of {address!r} has a CUDA GPU")
         except BaseException:
             self.client.close()
@@ -304,7 +307,8 @@ def _read_dep(p: Planned) -> Optional[Artifact]:
 
         import torch
 
-        meta = dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True).get("meta") or {})
+        loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        meta = dict(loaded.get("meta") or {})
     return Artifact(p.name, p.kind, data, sha256_bytes(data), meta)
 
 
@@ -315,8 +319,9 @@ def train(planned: list[Planned], *, jobs: int = 1, scheduler: Optional[str] = N
     """Produce the missing artifacts of ``planned`` (a plan from :func:`tasks_for` or
     :func:`plan`, dependencies first) and store them in the cache.
 
-    ``jobs`` local worker processes (0: in this process), or the Dask scheduler at ``scheduler``. ``device``: what
-    the task functions train on (default CPU, as the notebooks do; ``"cuda"`` on GPU workers).
+    ``jobs`` local worker processes (0: in this process), or the Dask scheduler at
+    ``scheduler``. ``device``: what the task functions train on (default CPU, as the notebooks
+    do; ``"cuda"`` on GPU workers).
     ``retries``: resubmissions of a task whose local worker process died (on a cluster the
     scheduler reschedules those itself). One line per task goes to ``echo``. Raises
     :class:`TrainFailed` at the end when some task failed (after every other task ran), and
@@ -337,7 +342,8 @@ def train(planned: list[Planned], *, jobs: int = 1, scheduler: Optional[str] = N
             todo.append(p)
     n_run = len(todo)
     # a scheduler is checked even when nothing is missing: a bad address is an error at once
-    backend = (DaskBackend(scheduler, connect_timeout, sorted({p.task.function for p in todo}), device)
+    functions = sorted({p.task.function for p in todo})
+    backend = (DaskBackend(scheduler, connect_timeout, functions, device)
                if scheduler else InlineBackend() if jobs == 0 else LocalBackend(jobs, threads))
     if not todo:
         backend.close()
@@ -402,7 +408,8 @@ def train(planned: list[Planned], *, jobs: int = 1, scheduler: Optional[str] = N
                 if not lock.acquire(blocking=False):
                     if p.name not in waiting_noted:
                         waiting_noted.add(p.name)
-                        echo(f"      waiting  {p.name} ({p.profile}): another process is producing it")
+                        echo(f"      waiting  {p.name} ({p.profile}): another process is "
+                             "producing it")
                     continue
                 if is_cached(p.path, p.kind):  # produced by another process meanwhile
                     lock.release()
@@ -418,7 +425,8 @@ def train(planned: list[Planned], *, jobs: int = 1, scheduler: Optional[str] = N
                     else:
                         art = _read_dep(by_name[d])
                         if art is None:
-                            raise RuntimeError(f"dependency {d} of {p.name} vanished from the cache")
+                            raise RuntimeError(f"dependency {d} of {p.name} vanished from "
+                                               "the cache")
                         deps[d] = art
                 attempts[p.name] = attempts.get(p.name, 0) + 1
                 call = TaskCall(p.name, p.profile, p.key, p.digest, p.task.function, p.kind,
@@ -475,5 +483,6 @@ def train(planned: list[Planned], *, jobs: int = 1, scheduler: Optional[str] = N
     return report
 
 
-__all__ = ["DaskBackend", "EngineError", "InlineBackend", "LocalBackend", "Report", "SchedulerUnreachable",
-           "TrainFailed", "WorkerLost", "read_rates", "train"]
+__all__ = ["DaskBackend", "EngineError", "InlineBackend", "LocalBackend", "Report",
+           "SchedulerUnreachable", "TrainFailed", "WorkerLost", "rates_path", "read_rates",
+           "train"]

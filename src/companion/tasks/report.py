@@ -1,4 +1,5 @@
-"""Cost estimates (work x throughput) and the task tables of ``tasks`` and the how-to-rerun page."""
+"""Cost estimates (work x throughput) and the task tables of ``tasks`` and the how-to-rerun
+page."""
 from __future__ import annotations
 
 import socket
@@ -6,6 +7,8 @@ from typing import Callable, Optional
 
 from .core import Planned, state_of
 from .engine import read_rates
+
+__all__ = ["estimate", "duration", "rows", "table", "plan_markdown"]
 
 
 def _latest(entries: list) -> Optional[dict]:
@@ -58,7 +61,8 @@ def _work(p: Planned) -> str:
     return f"{p.work.amount:,.0f} {p.work.unit}"
 
 
-def rows(planned: list[Planned], rates: Optional[dict] = None, with_state: bool = True) -> list[dict]:
+def rows(planned: list[Planned], rates: Optional[dict] = None,
+         with_state: bool = True) -> list[dict]:
     """One dict per task: name, profile, state, key digest, needs, work, estimates, notebooks."""
     rates = read_rates() if rates is None else rates
     out = []
@@ -77,18 +81,23 @@ def rows(planned: list[Planned], rates: Optional[dict] = None, with_state: bool 
 def table(planned: list[Planned], rates: Optional[dict] = None) -> str:
     """The text table of ``python -m companion tasks``."""
     if not planned:
-        return "no tasks are declared for these notebooks (their notebooks train nothing, or train on demand)"
+        return ("no tasks are declared for these notebooks (their notebooks train nothing, or "
+                "train on demand)")
     rs = rows(planned, rates)
     cols = [("task", "task"), ("state", "state"), ("key", "key"), ("needs", "needs"),
-            ("work", "work"), ("here", "est. here"), ("gpu", "est. GPU"), ("notebooks", "notebooks")]
+            ("work", "work"), ("here", "est. here"), ("gpu", "est. GPU"),
+            ("notebooks", "notebooks")]
     width = {c: max(len(h), *(len(r[c]) for r in rs)) for c, h in cols}
     lines = ["  ".join(h.ljust(width[c]) for c, h in cols).rstrip()]
     lines += ["  ".join(r[c].ljust(width[c]) for c, _ in cols).rstrip() for r in rs]
     total_here = sum(r["here_s"] or 0 for r in rs if r["state"] != "cached")
     total_gpu = sum(r["gpu_s"] or 0 for r in rs if r["state"] != "cached")
     counts = {s: sum(r["state"] == s for r in rs) for s in ("cached", "missing", "running")}
-    todo = (f"to train: {duration(total_here, False)} here, {duration(total_gpu, False)} on one "
-            "GPU (one after the other)") if counts["missing"] + counts["running"] else "nothing to train"
+    if counts["missing"] + counts["running"]:
+        todo = (f"to train: {duration(total_here, False)} here, {duration(total_gpu, False)} on "
+                "one GPU (one after the other)")
+    else:
+        todo = "nothing to train"
     lines.append(f"\nprofile {rs[0]['profile']}: {counts['cached']} cached, {counts['missing']} "
                  f"missing, {counts['running']} running; {todo}.")
     lines.append("Estimates: work / throughput, measured by earlier runs of the same kind of task "
@@ -97,7 +106,8 @@ def table(planned: list[Planned], rates: Optional[dict] = None) -> str:
 
 
 def plan_markdown(planned: list[Planned], group: Callable[[Planned], str] = lambda p: "",
-                  rates: Optional[dict] = None, scheduler_hint: str = "tcp://SCHEDULER:8786") -> str:
+                  rates: Optional[dict] = None,
+                  scheduler_hint: str = "tcp://SCHEDULER:8786") -> str:
     """Markdown for the how-to-rerun page: per group (chapter), the task table with estimated
     GPU-hours and CPU-hours, then how to train them on a cluster."""
     if not planned:
@@ -132,10 +142,15 @@ def plan_markdown(planned: list[Planned], group: Callable[[Planned], str] = lamb
         f"cluster (no shared filesystem needed: the workers return the weights and this "
         f"machine writes them into its cache):\n\n"
         "```bash\n"
-        "dask scheduler                                        # on one machine: prints its address\n"
-        f"dask worker {scheduler_hint} --nthreads 1 --resources GPU=1   # on each GPU machine (companion installed)\n"
-        f"python -m companion tasks --profile {profile}             # what is missing, and its cost\n"
-        f"python -m companion train --profile {profile} --scheduler {scheduler_hint} --device cuda\n"
-        f"python -m companion build --profile {profile}             # the notebooks then only load them\n"
+        "dask scheduler                                        "
+        "# on one machine: prints its address\n"
+        f"dask worker {scheduler_hint} --nthreads 1 --resources GPU=1   "
+        "# on each GPU machine (companion installed)\n"
+        f"python -m companion tasks --profile {profile}             "
+        "# what is missing, and its cost\n"
+        f"python -m companion train --profile {profile} --scheduler {scheduler_hint} "
+        "--device cuda\n"
+        f"python -m companion build --profile {profile}             "
+        "# the notebooks then only load them\n"
         "```\n")
     return "\n".join(out)

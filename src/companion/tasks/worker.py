@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+__all__ = ["TaskCall", "Artifact", "TaskContext", "TaskResult", "import_function", "init_worker",
+           "check_worker", "run_task"]
+
 
 @dataclass(frozen=True)
 class TaskCall:
@@ -94,8 +97,9 @@ class TaskContext:
 
     def train_model(self, make: Callable[[], Any], fit: Callable[..., dict]):
         """``(model, meta)`` from ``make()`` and ``fit(model)`` (``fit(model, checkpoint=...)``
-        if it takes a ``checkpoint`` argument), with the metadata :func:`companion.artifacts.cached_model`
-        stores: the same recipe, so the file is the one a notebook would have trained."""
+        if it takes a ``checkpoint`` argument), with the metadata
+        :func:`companion.artifacts.cached_model` stores: the same recipe, so the file is the one a
+        notebook would have trained."""
         from ..artifacts import produce_model
 
         return produce_model(self.key, make, fit, checkpoint=self.checkpoint)
@@ -127,7 +131,8 @@ def import_function(spec: str) -> Callable:
     try:
         fn = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
-        raise ImportError(f"cannot import the task function {spec!r}: {type(exc).__name__}: {exc}") from None
+        raise ImportError(f"cannot import the task function {spec!r}: {type(exc).__name__}: "
+                          f"{exc}") from None
     if not callable(fn):
         raise TypeError(f"task function {spec!r} is not callable")
     return fn
@@ -181,8 +186,9 @@ def run_task(call: TaskCall, deps: Optional[dict] = None) -> TaskResult:
     this task *skipped*.
     """
     t0 = time.perf_counter()
-    common = dict(name=call.name, profile=call.profile, digest=call.digest, host=socket.gethostname(),
-                  pid=os.getpid(), device=call.device or "cpu", attempt=call.attempt)
+    common = dict(name=call.name, profile=call.profile, digest=call.digest,
+                  host=socket.gethostname(), pid=os.getpid(), device=call.device or "cpu",
+                  attempt=call.attempt)
     resolved = {}
     for dname, dep in (deps or {}).items():
         if isinstance(dep, TaskResult):
@@ -234,7 +240,8 @@ def run_task(call: TaskCall, deps: Optional[dict] = None) -> TaskResult:
             data = checkpoint_bytes(model.cpu(), meta=meta)
         else:
             if not isinstance(out, dict):
-                raise TypeError(f"an arrays task must return a dict of arrays, got {type(out).__name__}")
+                raise TypeError("an arrays task must return a dict of arrays, got "
+                                f"{type(out).__name__}")
             data = arrays_bytes(out)
             meta = {"key": call.key, "train_seconds": round(seconds, 1)}
         art = Artifact(call.name, call.kind, data, sha256_bytes(data), meta)

@@ -25,7 +25,8 @@ register(_nb(
 
 # Theorem 3 (helper session B)
 register(_nb(
-    "dai-gifford-theorem3", "dai_gifford/theorem3.md", "Theorem 3: robustness and bit depth", PAPER,
+    "dai-gifford-theorem3", "dai_gifford/theorem3.md", "Theorem 3: robustness and bit depth",
+    PAPER,
     Param("n_mc", "int", 400, 5000, "Monte Carlo images of class Z per bit depth", min=50),
 ))
 
@@ -40,6 +41,7 @@ register(_nb(
 register(_nb(
     "dai-gifford-paper", "dai_gifford/paper.md",
     "The paper: image spaces, Table 1, typical distances and Figure 1", PAPER,
-    Param("n_exact", "int", 8, 16, "largest image size n of the exact typical distances", min=2, max=32),
+    Param("n_exact", "int", 8, 16, "largest image size n of the exact typical distances", min=2,
+          max=32),
     Param("n_mc", "int", 200, 2000, "Monte Carlo image pairs per (n, b, p)", min=20),
 ))

@@ -1,9 +1,9 @@
 """The computations behind the Dai & Gifford pages, one function per experiment.
 
 The notebooks of the chapter call these functions and record what they return; the figures are
-drawn from their results by :mod:`companion.chapters.dai_gifford.figures`. Every function that draws random
-numbers takes the generator and consumes it in a documented order, so a page that calls them in
-the order of its sections reproduces the same numbers from the same seed.
+drawn from their results by :mod:`companion.chapters.dai_gifford.figures`. Every function that
+draws random numbers takes the generator and consumes it in a documented order, so a page that
+calls them in the order of its sections reproduces the same numbers from the same seed.
 
 Sections
 --------
@@ -35,8 +35,8 @@ from ...discrete import robust_classifier as rc
 from ...discrete.image_spaces import ImageSpace, interesting_classes
 
 __all__ = [
-    "space_tex", "theorem1_classifiers", "SUMMARY_FORMATS", "verification_summary", "bound_ratio", "eq25_growth",
-    "lemma5_vertex_counts",
+    "space_tex", "theorem1_classifiers", "SUMMARY_FORMATS", "verification_summary", "bound_ratio",
+    "eq25_growth", "lemma5_vertex_counts",
     "expansion_curves", "closed_forms_vs_brute_force", "binary_exact_margin",
     "l1_robust_curves", "clt_limit", "mc_robust_curves", "lemma7_grid", "lemma8_gap",
     "binary_robust_fraction", "lemma9_counts", "corollary1_limit", "corollary1_curves",
@@ -50,7 +50,10 @@ __all__ = [
 
 # =============================================================================== Theorem 1
 def space_tex(space: ImageSpace) -> str:
-    """The space's name as mathematics, ``$\\mathcal{I}_{n,h,b}$``."""
+    """The space's name as mathematics, ``$\\mathcal{I}_{n,h,b}$``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     return f"$\\mathcal{{I}}_{{{space.n},{space.h},{space.b}}}$"
 
 
@@ -58,7 +61,10 @@ def theorem1_classifiers(space: ImageSpace, seed: int, cnn_epochs: int) -> tuple
     """The classifiers checked on ``space``: Algorithm 1, the Hamming ball, a random linear
     classifier and a random labelling (4 classes each), and on the binary 4 x 4 space a small
     CNN trained on downscaled real digits. Returns ``(labels by name, info)``; ``info`` holds
-    the CNN's dataset (to declare) and test accuracy when it was trained."""
+    the CNN's dataset (to declare) and test accuracy when it was trained.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     from ...discrete import classifiers as C
 
     out = {"Algorithm 1": C.algorithm1(space), "Hamming ball": C.hamming_ball(space),
@@ -75,7 +81,10 @@ def bound_ratio(v) -> float:
     """The largest ``robust fraction / Theorem 1's bound`` of a
     :class:`~companion.discrete.verification.Verification`, over the sizes where the bound says
     something (is below 1); Theorem 1 holds there iff this is at most 1 (``0`` when the bound
-    is never informative or no class is interesting)."""
+    is never informative or no class is interesting).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     informative = v.bound < 1
     if not v.fractions or not informative.any():
         return 0.0
@@ -89,7 +98,10 @@ SUMMARY_FORMATS = {"robust fraction": ".2e", "bound": ".3f", "largest ratio": ".
 def verification_summary(checks) -> list[dict]:
     """One row per verification (space, classifier): the number of interesting classes, the
     first size ``d`` where the bound is below 1, the largest robust fraction of an interesting
-    class and the bound there, and :func:`bound_ratio`."""
+    class and the bound there, and :func:`bound_ratio`.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     rows = []
     for v in checks:
         d = v.first_informative
@@ -102,6 +114,8 @@ def verification_summary(checks) -> list[dict]:
 
 def eq25_growth(n: int = 400, c: float = 0.01) -> dict:
     """Eq. (25) of the proof of Theorem 4, on its extremal set.
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+
 
     In the hypercube ``{0,1}^n`` let ``S`` be the largest Hamming ball holding at most half the
     vertices (radius ``r``) and ``S'`` the vertices of ``S`` from which no path of at most
@@ -132,7 +146,10 @@ def lemma5_vertex_counts(space: ImageSpace) -> dict:
     """Vertex counts of the bijection in the proof of Lemma 5: ``Q^{N}`` with ``|Q| = 2^n``
     levels as printed, with ``|Q| = 2^b`` as corrected, against the number of images; and
     whether a set of ``2^n`` (``2^b``) equally spaced values can have largest value 0 and
-    smallest 1, as printed (only a single point could)."""
+    smallest 1, as printed (only a single point could).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     printed_levels, corrected_levels = 2 ** space.n, 2 ** space.b
     return {"images": space.size,
             "printed_vertices": printed_levels ** space.N,
@@ -144,7 +161,10 @@ def lemma5_vertex_counts(space: ImageSpace) -> dict:
 def expansion_curves(N: int = 16, radius: int = 4, steps: int = 6, seed: int = 0) -> dict:
     """``|EXP^k(S)| / 2^N``, ``k = 0..steps``, for three sets of the size of the Hamming ball of
     ``radius`` in ``{0,1}^N``: the ball, a uniformly random set and an initial segment of the
-    vertex numbering (a subcube-like set). Harper's theorem (Lemma 3): the ball grows slowest."""
+    vertex numbering (a subcube-like set). Harper's theorem (Lemma 3): the ball grows slowest.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     pop = np.array([bin(i).count("1") for i in range(2 ** N)])
     ball = pop <= radius
     rng = np.random.default_rng(seed)
@@ -167,7 +187,10 @@ def closed_forms_vs_brute_force(spaces=BRUTE_FORCE_SPACES,
                                 norms=(0, 1, 2, 3, "inf")) -> tuple[float, int]:
     """Largest difference between Algorithm 1's closed-form minimal perturbation and the brute
     force minimum over every image of the other class, over every image of each complete space
-    ``(N, q)`` and every norm; and the number of images checked."""
+    ``(N, q)`` and every norm; and the number of images checked.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     worst, n_images = 0.0, 0
     for N, q in spaces:
         v = np.array(list(itertools.product(range(q), repeat=N)))
@@ -184,7 +207,10 @@ def binary_exact_margin(ns, cs) -> tuple[float, float, int]:
     ``robust fraction - (1 - 4c)`` over image sizes ``ns`` and constants ``cs`` (where the size
     ``c n - 2`` is non-negative), the largest difference between the binomial count and the
     convolution of :func:`~companion.discrete.robust_classifier.z_robust_fraction_l1`, and the
-    number of ``(n, c)`` cases."""
+    number of ``(n, c)`` cases.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     margin, disagree, count = math.inf, 0.0, 0
     for n in ns:
         N = n * n
@@ -201,7 +227,10 @@ def binary_exact_margin(ns, cs) -> tuple[float, float, int]:
 
 def l1_robust_curves(ns, cs, b: int) -> dict:
     """Exact fraction of Z robust to ``L^1`` size ``c n - 2`` (``h = 1``) for each ``n`` in
-    ``ns`` at every ``c`` of ``cs`` (``nan`` where the size is negative)."""
+    ``ns`` at every ``c`` of ``cs`` (``nan`` where the size is negative).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     q = 2 ** b
     out = {}
     for n in ns:
@@ -214,7 +243,10 @@ def l1_robust_curves(ns, cs, b: int) -> dict:
 
 
 def min_margin(curves: dict, cs) -> float:
-    """The smallest ``fraction - (1 - 4c)`` over all curves (``nan`` points skipped)."""
+    """The smallest ``fraction - (1 - 4c)`` over all curves (``nan`` points skipped).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     cs = np.asarray(cs)
     out = math.inf
     for fr in curves.values():
@@ -228,7 +260,10 @@ def clt_limit(c: float, n: int, q: int = 2) -> tuple[float, float]:
     """The central-limit value of the proof sketch of Theorem 2 against the exact fraction:
     ``(2 Phi(-c' / sigma), exact)`` with ``c' = (c n - 2) / n`` the effective constant and
     ``sigma^2 = (q + 1) / (12 (q - 1))`` the variance of one channel value (``h = 1``,
-    ``b = log2 q``)."""
+    ``b = log2 q``).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     from scipy.stats import norm
 
     var = (q + 1) / (12 * (q - 1))
@@ -240,7 +275,10 @@ def clt_limit(c: float, n: int, q: int = 2) -> tuple[float, float]:
 def mc_robust_curves(ns, cs, n_mc: int, rng, q: int = 4) -> dict:
     """Monte Carlo fraction of Z robust to ``L^0`` size ``c n - 2`` and to ``L^2`` size
     ``(c n - 2)^{1/2} / (q - 1)``, from ``n_mc`` uniform images of Z per ``n`` (drawn with
-    ``rng`` in the order of ``ns``); ``{(p, n): fractions}`` with ``p`` in ``(0, 2)``."""
+    ``rng`` in the order of ``ns``); ``{(p, n): fractions}`` with ``p`` in ``(0, 2)``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     b = int(round(math.log2(q)))
     out = {}
     for n in ns:
@@ -262,7 +300,10 @@ LEMMA7_Y = {s: Fraction(math.comb(3, (s + 3) // 2), 8) for s in (-3, -1, 1, 3)}
 
 def lemma7_grid(ns=(4, 7, 10, 15, 20), y_pmf=None) -> tuple[bool, int]:
     """Lemma 7 in exact arithmetic at every half-integer ``t < n/2`` (``t >= -3/2``) for each
-    ``n``: whether ``Pr(X + Y <= t) >= Pr(X < t)`` everywhere, and the number of ``(n, t)``."""
+    ``n``: whether ``Pr(X + Y <= t) >= Pr(X < t)`` everywhere, and the number of ``(n, t)``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     y_pmf = LEMMA7_Y if y_pmf is None else y_pmf
     ok, count = True, 0
     for n in ns:
@@ -276,7 +317,10 @@ def lemma7_grid(ns=(4, 7, 10, 15, 20), y_pmf=None) -> tuple[bool, int]:
 
 
 def lemma8_gap(ns=(4, 16, 64, 256), ks=(1, 2, 8), ts=(0.1, 0.5, 1.0, 2.0, 4.0)) -> float:
-    """The smallest ``Pr(sum <= E - t + 1) - (1/2 - 2t/sqrt(n))`` of Lemma 8 on the grid."""
+    """The smallest ``Pr(sum <= E - t + 1) - (1/2 - 2t/sqrt(n))`` of Lemma 8 on the grid.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     return min(lhs - rhs for n in ns for k in ks for t in ts
                for lhs, rhs in [rc.lemma8_sides(n, k, t)])
 
@@ -284,7 +328,10 @@ def lemma8_gap(ns=(4, 16, 64, 256), ks=(1, 2, 8), ts=(0.1, 0.5, 1.0, 2.0, 4.0)) 
 def binary_robust_fraction(N: int, d: float) -> Fraction:
     """:func:`~companion.discrete.robust_classifier.z_robust_fraction_binary` (the exact
     fraction of Z robust to ``L^0`` size ``d`` when ``b = 1``) with the binomial coefficients
-    computed incrementally, fast enough for ``N`` of ten thousand channels."""
+    computed incrementally, fast enough for ``N`` of ten thousand channels.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     T = (N + 1) // 2
     top = max(T - math.floor(d), 0)
     good, total, coef = 0, 0, 1
@@ -299,7 +346,10 @@ def binary_robust_fraction(N: int, d: float) -> Fraction:
 def lemma9_counts(n: int = 4, c: float = 0.75) -> dict:
     """The count of the proof of Lemma 9 on the complete binary space ``I_{n,1,1}``: ``|Z'|``
     (images of Z robust to ``L^1`` perturbations of size ``c n - 2``) by enumerating every
-    image, against ``Pr(I in Z') 2^{-N}`` (as printed) and ``Pr(I in Z') 2^{N}``."""
+    image, against ``Pr(I in Z') 2^{-N}`` (as printed) and ``Pr(I in Z') 2^{N}``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     N = n * n
     if N > 20:
         raise ValueError(f"enumerating 2^{N} images is too much; take n <= 4")
@@ -316,7 +366,10 @@ def lemma9_counts(n: int = 4, c: float = 0.75) -> dict:
 def corollary1_limit(r: float = 0.5, b: int = 8, big: int = 10 ** 9) -> dict:
     """Corollary 1 at robustness ``r``: the limits ``K = 4 sqrt(ln(2/r)/2) / (1 - r)`` of the
     ratio of Table 1's upper to lower bound for ``p <= 1`` and ``(2^b - 1) sqrt(K)`` for
-    ``p = 2``, and the ratios at ``n = big``."""
+    ``p = 2``, and the ratios at ``n = big``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     K = 4 * math.sqrt(math.log(2 / r) / 2) / (1 - r)
     return {"K": K, "ratio_p1": rc.table1_upper(r, big, p=1) / rc.table1_lower(r, big, p=1),
             "K_p2": (2 ** b - 1) * math.sqrt(K),
@@ -326,7 +379,10 @@ def corollary1_limit(r: float = 0.5, b: int = 8, big: int = 10 ** 9) -> dict:
 def corollary1_curves(grid, r: float = 0.5, bs=(1, 2, 4, 8)) -> dict:
     """Ratio of Table 1's upper to lower bound along the image sizes ``grid``, for ``p <= 1``
     and for ``p = 2`` at each bit depth (keyed by their legend labels), with their limits
-    (``h = 1``)."""
+    (``h = 1``).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     K = corollary1_limit(r)["K"]
     out = {"$p \\leq 1$": (np.array([rc.table1_upper(r, n, p=1) / rc.table1_lower(r, n, p=1)
                                   for n in grid]), K)}
@@ -361,7 +417,10 @@ class KnownSet:
 
 def known_set_interiors(r) -> list[KnownSet]:
     """The interiors of :data:`KNOWN_SETS` at radii ``r`` with the bounds of Lemma 18
-    (``Phi(Phi^{-1}(mu) - r)``) and Lemma 19 (``2 e^{-r^2/2} mu``)."""
+    (``Phi(Phi^{-1}(mu) - r)``) and Lemma 19 (``2 e^{-r^2/2} mu``).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     r = np.asarray(r, dtype=float)
     out = []
     for name, f in KNOWN_SETS:
@@ -375,7 +434,10 @@ def known_set_interiors(r) -> list[KnownSet]:
 
 def lemma16_min_step(ks=(0.1, 1.0, 3.0), x=None) -> float:
     """The smallest step of ``log Phi(x - k) - log Phi(x)`` along a grid of ``x`` (Lemma 16:
-    ``Phi(x - k)/Phi(x)`` increases in ``x``, so every step is ``>= 0``)."""
+    ``Phi(x - k)/Phi(x)`` increases in ``x``, so every step is ``>= 0``).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     from scipy.stats import norm
 
     x = np.linspace(-8, 8, 4001) if x is None else np.asarray(x)
@@ -385,7 +447,10 @@ def lemma16_min_step(ks=(0.1, 1.0, 3.0), x=None) -> float:
 def eq82_chain(cgrid) -> dict:
     """The last step of Eq. (82) along ``cgrid``: the printed middle term ``Phi(1/2-c)/Phi(1/2)``
     and the corrected ``2 Phi(-c)`` against ``2 e^{-c^2/2}``; ``c_star`` is the smallest ``c``
-    of the grid where the printed step fails (``nan`` if none)."""
+    of the grid where the printed step fails (``nan`` if none).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     cgrid = np.asarray(cgrid, dtype=float)
     printed = np.array([bd.lemma19_middle_printed(c) for c in cgrid])
     corrected = np.array([bd.lemma19_middle_corrected(c) for c in cgrid])
@@ -401,6 +466,8 @@ def find_perturbation_experiment(n: int, bs, cs, n_mc: int, rng, c_size: float =
     """Algorithm 2 (FindPerturbation) on Algorithm 1 extended to the cube, on ``n_mc`` uniform
     images of Z in ``I_{n,1,b}`` for each bit depth (``rng``: the images, then the points
     ``p_1`` in their cells, bit depth by bit depth).
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+
 
     Returns
     -------
@@ -440,7 +507,10 @@ def bit_depth_robustness(n: int, bs, n_mc: int, rng, r: float = 0.2) -> dict:
     the ``(1 - r)``-quantile of the exact minimal ``L^2`` perturbation of ``n_mc`` uniform images
     of Z per bit depth (``rng`` in the order of ``bs``), with Theorem 3's upper bound
     (``c + 2n/2^b`` at ``2 e^{-c^2/2} = r``) and Theorem 2's lower bound
-    (``(c n - 2)^{1/2}/(2^b - 1)`` at ``1 - 4c = r``)."""
+    (``(c n - 2)^{1/2}/(2^b - 1)`` at ``1 - 4c = r``).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     size = []
     for b in bs:
         q = 2 ** b
@@ -456,7 +526,10 @@ def bit_depth_robustness(n: int, bs, n_mc: int, rng, r: float = 0.2) -> dict:
 def theorem3_crossover(bs, r: float = 0.5, p: float = 2, n_max: float = 1e7,
                        points: int = 4000) -> list[int]:
     """For each bit depth, the largest image size ``n`` (on a log grid up to ``n_max``) at which
-    Theorem 3's term of Table 1's ``p >= 2`` upper bound is below Theorem 1's (0 if never)."""
+    Theorem 3's term of Table 1's ``p >= 2`` upper bound is below Theorem 1's (0 if never).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`, :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     ns = np.unique(np.geomspace(1, n_max, points).astype(int))
     out = []
     for b in bs:
@@ -471,7 +544,10 @@ def definitions_check(space: ImageSpace, labellings: dict, sizes=(0, 1, 2)) -> t
     """Definitions 1-3 on a complete binary space: the distance of every image to the nearest
     image of another class by breadth-first search and by brute force over all pairs; returns
     the largest disagreement and one row per class (classifier, label, size, interesting,
-    robust fraction at each of ``sizes``)."""
+    robust fraction at each of ``sizes``).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     if space.q != 2:
         raise ValueError("definitions_check enumerates binary spaces (b = 1)")
     imgs = space.images().reshape(space.size, -1)
@@ -497,7 +573,10 @@ def table1_consistency(ns=(4, 16, 28, 32, 64, 224, 1000), hs=(1, 3), bs=(1, 2, 8
     """The largest relative difference between Table 1 (as implemented in
     :mod:`~companion.discrete.isoperimetry`), Theorems 1-3 at ``c(r)`` and the second
     implementation in :mod:`~companion.discrete.robust_classifier`, over the grid and
-    ``p = 0..3``."""
+    ``p = 0..3``.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     worst = 0.0
     for n, h, b, r in itertools.product(ns, hs, bs, rs):
         c1, c2 = math.sqrt(math.log(2 / r) / 2), (1 - r) / 4
@@ -520,7 +599,10 @@ def table1_consistency(ns=(4, 16, 28, 32, 64, 224, 1000), hs=(1, 3), bs=(1, 2, 8
 
 def table1_l0_equals_l1(ns=(16, 64, 224), hs=(1, 3), bs=(1, 8), rs=(0.1, 0.5, 0.9)) -> bool:
     """Whether Table 1's ``L^0`` entries equal its ``L^1`` entries and Theorems 1-2 at ``p = 0``
-    (upper ``2 + sqrt(h/2 ln(2/r)) n``, lower ``(1-r)/4 sqrt(h) n - 2``) on the grid."""
+    (upper ``2 + sqrt(h/2 ln(2/r)) n``, lower ``(1-r)/4 sqrt(h) n - 2``) on the grid.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     return all(
         math.isclose(isoperimetry.table1_upper(r, n, h, b, 0),
                      isoperimetry.table1_upper(r, n, h, b, 1))
@@ -532,7 +614,10 @@ def table1_l0_equals_l1(ns=(16, 64, 224), hs=(1, 3), bs=(1, 8), rs=(0.1, 0.5, 0.
 
 
 def table1_values(cases=((28, 1, 8, 0.5), (224, 3, 8, 0.5))) -> list[dict]:
-    """Rows of Table 1 evaluated at ``(n, h, b, r)`` for ``L^0, L^1, L^2, L^3``."""
+    """Rows of Table 1 evaluated at ``(n, h, b, r)`` for ``L^0, L^1, L^2, L^3``.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     rows = []
     for n, h, b, r in cases:
         for p in (0, 1, 2, 3):
@@ -546,6 +631,8 @@ def typical_distance_cases(n_exact: int, n_mc: int, rng, bs=(1, 2), ps=(0, 1, 2)
     """Exact ``E||I - I'||_p`` (law by convolution) for ``n = 2, 4, ..., n_exact``, ``h = 1``,
     against Eq. (85)'s lower bound and a Monte Carlo estimate from ``n_mc`` pairs (``rng`` in
     the order ``n``, ``b``, ``p``).
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+
 
     Returns
     -------
@@ -573,7 +660,10 @@ def typical_distance_cases(n_exact: int, n_mc: int, rng, bs=(1, 2), ps=(0, 1, 2)
 def eq2_ratios(ns, cases=((0, 1), (1, 8), (2, 1), (2, 8)), r: float = 0.01, fit: int = 10):
     """Eq. (2): Table 1's upper bound at ``r`` divided by the typical distance (Eq. (84) for
     ``p <= 1``, Eq. (85)'s lower bound for ``p = 2``), ``h = 1``, along ``ns``; returns
-    ``{(p, b): ratios}`` and the log-log slopes fitted on the last ``fit`` sizes."""
+    ``{(p, b): ratios}`` and the log-log slopes fitted on the last ``fit`` sizes.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     ns = np.asarray(ns)
     ratios, slopes = {}, {}
     for p, b in cases:
@@ -589,7 +679,10 @@ def eq2_ratios(ns, cases=((0, 1), (1, 8), (2, 1), (2, 8)), r: float = 0.01, fit:
 def harper_neighbourhood_bound(N: int, size: int, radius: int) -> int:
     """Lemma 3 (Harper) on the hypercube ``{0,1}^N``: the smallest possible number of vertices
     within distance ``radius`` of a set of ``size`` vertices, attained by the first ``size``
-    vertices of the simplicial order (by weight, then reverse-lexicographically)."""
+    vertices of the simplicial order (by weight, then reverse-lexicographically).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     verts = sorted(range(2 ** N), key=lambda v: (bin(v).count("1"),
                                                  [-(v >> j & 1) for j in range(N)]))
     seeds = np.zeros(2 ** N, bool)
@@ -600,7 +693,10 @@ def harper_neighbourhood_bound(N: int, size: int, radius: int) -> int:
 def figure1b(rng, N: int = 9, seeds: int = 3, radius: int = 3) -> dict:
     """Figure 1b: ``seeds`` uniformly random vertices of ``{0,1}^N`` (drawn with ``rng``), the
     distance of every vertex to them (BFS), the same neighbourhood by brute force, and a BFS
-    tree (each vertex within ``radius`` joined to one neighbour one step closer)."""
+    tree (each vertex within ``radius`` joined to one neighbour one step closer).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     init = np.zeros(2 ** N, bool)
     init[rng.choice(2 ** N, seeds, replace=False)] = True
     dist = hamming_bfs.hypercube_distances(init, N).astype(int)
@@ -623,7 +719,10 @@ def figure1b(rng, N: int = 9, seeds: int = 3, radius: int = 3) -> dict:
 def mc_typical_distance_samples(n: int, h: int, b: int, p: int, m: int, rng) -> np.ndarray:
     """The ``m`` sampled distances ``||I - I'||_p`` behind
     :func:`~companion.discrete.line_drawings.mc_typical_distance` (same draws from ``rng``, so
-    their mean is that function's value)."""
+    their mean is that function's value).
+
+    Used on :doc:`/notebooks/dai-gifford-line-drawings`.
+    """
     q = 2 ** b
     N = n * n * h
     out = np.empty(m)
@@ -637,7 +736,10 @@ def drawing_shares(sizes, h: int = 3, b: int = 8, r: float = 0.5) -> dict:
     """The parachute drawn at each image size: its ``L^0`` size (``h`` channels per pixel) over
     the expected ``L^0`` distance, its ``L^1`` size at most (one per channel) over the expected
     ``L^1`` distance, and Table 1's ``L^1`` upper bound at ``r`` over the expected ``L^1``
-    distance (Eq. (2))."""
+    distance (Eq. (2)).
+
+    Used on :doc:`/notebooks/dai-gifford-line-drawings`.
+    """
     share0, share1, bound = [], [], []
     for m in sizes:
         k = int(line_drawings.parachute_mask(m).sum())

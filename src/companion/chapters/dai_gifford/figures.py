@@ -1,9 +1,9 @@
 r"""The figures of the Dai & Gifford pages, drawn through :mod:`companion.plotting`.
 
-Each function takes what :mod:`companion.chapters.dai_gifford.experiments` computed and returns the figure
-(a notebook cell assigns it, ``fig = figures.x(...)``, so that it is shown once). Curves of one
-figure differ in colour *and* in line style or marker (:func:`curve`); a proved bound is drawn in
-the ``bound`` role and no other curve of the figure takes its colour.
+Each function takes what :mod:`companion.chapters.dai_gifford.experiments` computed and returns
+the figure (a notebook cell assigns it, ``fig = figures.x(...)``, so that it is shown once).
+Curves of one figure differ in colour *and* in line style or marker (:func:`curve`); a proved
+bound is drawn in the ``bound`` role and no other curve of the figure takes its colour.
 """
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def _positive(y):
 def theorem1_exhaustive(checks, coincide=("Hamming ball", "Algorithm 1")):
     """Robust fraction of the most robust interesting class against the ``L^0`` size, for each
     verification of one space, with Theorem 1's bound. The classes named in ``coincide`` (the
-    same set on binary images) are drawn first thick, then thin and dashed with open markers."""
+    same set on binary images) are drawn first thick, then thin and dashed with open markers.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     fig, ax = plotting.figure()
     first, second = coincide
     order = sorted(checks, key=lambda v: (v.classifier != first, v.classifier == second))
@@ -64,7 +67,10 @@ def theorem1_exhaustive(checks, coincide=("Hamming ball", "Algorithm 1")):
 
 
 def harper_growth(curves: dict, N: int = 16):
-    """``|EXP^k(S)| / 2^N`` against ``k`` for sets of one size (:func:`expansion_curves`)."""
+    """``|EXP^k(S)| / 2^N`` against ``k`` for sets of one size (:func:`expansion_curves`).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+    """
     fig, ax = plotting.figure()
     for i, (name, y) in enumerate(curves.items()):
         ax.plot(np.arange(len(y)), y, label=name, **curve(i))
@@ -81,7 +87,10 @@ def _guarantee(ax, cs, label=r"$1 - 4c$ (Theorem 2)"):
 
 def theorem2_l1(curves_by_b: dict, cs):
     """Exact robust fractions of Z (``L^1``; ``L^0`` too for ``b = 1``), one panel per bit depth,
-    one curve per image size, with the guarantee ``1 - 4c``."""
+    one curve per image size, with the guarantee ``1 - 4c``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     fig, axes = plotting.figure(ncols=len(curves_by_b), sharey=True)
     cs = np.asarray(cs)
     for ax, (b, curves) in zip(np.atleast_1d(axes), curves_by_b.items()):
@@ -95,7 +104,10 @@ def theorem2_l1(curves_by_b: dict, cs):
 
 def theorem2_mc(curves: dict, cs, n_mc: int):
     """Monte Carlo robust fractions of Z (``b = 2``) in ``L^0`` and ``L^2`` with two standard
-    error bars, one marker style per image size, and the guarantee ``1 - 4c``."""
+    error bars, one marker style per image size, and the guarantee ``1 - 4c``.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     fig, axes = plotting.figure(ncols=2, sharey=True)
     cs = np.asarray(cs)
     ns = sorted({n for _, n in curves})
@@ -113,7 +125,10 @@ def theorem2_mc(curves: dict, cs, n_mc: int):
 
 
 def corollary1(grid, curves: dict):
-    """Ratio of Table 1's upper to lower bound against ``n``, with the limits (dotted)."""
+    """Ratio of Table 1's upper to lower bound against ``n``, with the limits (dotted).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem2`.
+    """
     fig, ax = plotting.figure(height=4.2)
     styles = ["-", "--", "-.", (0, (5, 1.5)), (0, (3, 1, 1, 1, 1, 1))]
     for i, (name, (ratio, limit)) in enumerate(curves.items()):
@@ -130,7 +145,10 @@ def corollary1(grid, curves: dict):
 # =============================================================================== Theorem 3
 def lemma18(sets):
     """Measure of the ``r``-interior of regular sets (solid, markers) against Lemma 18's bound
-    for the same set (same colour, thin dashed)."""
+    for the same set (same colour, thin dashed).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     fig, ax = plotting.figure()
     for i, s in enumerate(sets):
         kw = curve(i, markevery=15)
@@ -143,7 +161,10 @@ def lemma18(sets):
 
 def find_perturbation(exp: dict, cs, bs_shown=(1, 2, 4, 8), n: int = 8, c_size: float = 1.0):
     """Left: the failure rate of Algorithm 2 against ``c`` with Lemma 13's bound; right: the
-    largest perturbation found at ``c = c_size`` against Lemma 12's bound, by bit depth."""
+    largest perturbation found at ``c = c_size`` against Lemma 12's bound, by bit depth.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     fig, axes = plotting.figure(ncols=2)
     cs = np.asarray(cs)
     ax = axes[0]
@@ -163,7 +184,10 @@ def find_perturbation(exp: dict, cs, bs_shown=(1, 2, 4, 8), n: int = 8, c_size: 
 
 
 def bit_depth(res: dict, r: float = 0.2):
-    """The ``r``-robust ``L^2`` size of Algorithm 1's Z against ``b`` between the bounds."""
+    """The ``r``-robust ``L^2`` size of Algorithm 1's Z against ``b`` between the bounds.
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     fig, ax = plotting.figure()
     b = res["b"]
     ax.plot(b, res["upper"], label=f"Theorem 3 upper bound, $r = {r}$",
@@ -178,7 +202,10 @@ def bit_depth(res: dict, r: float = 0.2):
 
 def table1_crossover(bs, cross):
     """The largest ``n`` at which Theorem 3's term wins, against ``b`` (``b`` where it never
-    wins left out)."""
+    wins left out).
+
+    Used on :doc:`/notebooks/dai-gifford-theorem3`.
+    """
     fig, ax = plotting.figure()
     bs, cross = np.asarray(bs), np.asarray(cross)
     ok = cross > 0
@@ -190,7 +217,10 @@ def table1_crossover(bs, cross):
 # =============================================================================== paper page
 def paper_table1(ns, table1_upper, table1_lower, r: float = 0.5):
     """Table 1 against ``n``: upper bounds solid, lower bounds dashed; left ``L^0`` and ``L^1``,
-    right ``L^2`` at ``b = 1`` and ``b = 8`` (``h = 1``)."""
+    right ``L^2`` at ``b = 1`` and ``b = 8`` (``h = 1``).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     fig, axes = plotting.figure(ncols=2)
     ax = axes[0]
     ax.plot(ns, [table1_upper(r, n, p=1) for n in ns], label="upper", **plotting.line("bound"))
@@ -213,7 +243,10 @@ def paper_table1(ns, table1_upper, table1_lower, r: float = 0.5):
 
 
 def paper_eq2(ns, ratios: dict):
-    """Eq. (2): the bound over the typical distance against ``n``, with slope guides."""
+    """Eq. (2): the bound over the typical distance against ``n``, with slope guides.
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     fig, ax = plotting.figure()
     ns = np.asarray(ns, dtype=float)
     for i, ((p, b), y) in enumerate(ratios.items()):
@@ -229,7 +262,10 @@ def paper_eq2(ns, ratios: dict):
 def paper_figure1(fig1b: dict, N: int = 9, per_row: int = 32):
     """Figure 1 of the paper: (a) the Hamming graph of ``I_{2,1,1}``, every vertex drawn as its
     image; (b) ``I_{3,1,1}`` in bands of equal weight: the initial set, the images at distance 1,
-    2 and 3 of it and the other images (the edges of the 9-cube are left out)."""
+    2 and 3 of it and the other images (the edges of the 9-cube are left out).
+
+    Used on :doc:`/notebooks/dai-gifford-paper`.
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plotting.figure(nrows=2, height=9.6, gridspec_kw={"height_ratios": [1, 1.35]})
@@ -304,7 +340,10 @@ def wrapped_layers(N: int, per_row: int = 32, gap: float = 1.0):
 def figure2(panels, dpi: float = 90):
     """Figure 2 of the paper: the six panels ``[(image, title), ...]`` on two rows of three
     (grey or RGB images in [0, 1]). Shown at ``dpi`` (below the book's 110) so that the two
-    random images, which no image format compresses, keep the output small."""
+    random images, which no image format compresses, keep the output small.
+
+    Used on :doc:`/notebooks/dai-gifford-line-drawings`.
+    """
     fig, axes = plotting.figure(ncols=3, nrows=2, height=5.2)
     fig.set_dpi(dpi)
     for ax, (im, title) in zip(axes.flat, panels):
@@ -322,7 +361,10 @@ def figure2(panels, dpi: float = 90):
 
 
 def drawing_shares(shares: dict):
-    """The drawing and Table 1's bound relative to the typical distance, against ``n``."""
+    """The drawing and Table 1's bound relative to the typical distance, against ``n``.
+
+    Used on :doc:`/notebooks/dai-gifford-line-drawings`.
+    """
     fig, ax = plotting.figure()
     s = np.asarray(shares["sizes"], dtype=float)
     ax.loglog(s, shares["L0"], label=r"drawing $L^0$ / $\mathbb{E}\,L^0$ distance", **curve(0))
