@@ -166,6 +166,51 @@ def test_bounds_at_eps_zero_are_the_outputs():
         assert torch.allclose(b.upper, net(x), atol=1e-12)
 
 
+def reference_crown_one_hidden(net, x, eps, c):
+    """CROWN for c . (W2 relu(W1 x + b1) + b2), written out by hand (numpy, one example)."""
+    W1, b1 = net[1].weight.detach().numpy(), net[1].bias.detach().numpy()
+    W2, b2 = net[3].weight.detach().numpy(), net[3].bias.detach().numpy()
+    lo, hi = (t.flatten().numpy() for t in cf.input_box(x.double(), eps))
+    mid, rad = (hi + lo) / 2, (hi - lo) / 2
+    zl = W1 @ mid + b1 - np.abs(W1) @ rad
+    zu = W1 @ mid + b1 + np.abs(W1) @ rad
+    out = []
+    for sign in (1.0, -1.0):  # lower bound of c.f, then of -c.f (minus the upper bound)
+        lam = sign * (c @ W2)
+        coef, const = np.zeros_like(lam), sign * (c @ b2)
+        for j, lj in enumerate(lam):
+            lj_, uj = zl[j], zu[j]
+            if uj <= 0:
+                continue
+            if lj_ >= 0:
+                coef[j] = lj
+                continue
+            chord, icept = uj / (uj - lj_), -lj_ * uj / (uj - lj_)
+            alpha = 1.0 if uj > -lj_ else 0.0
+            if lj >= 0:
+                coef[j] = lj * alpha
+            else:
+                coef[j], const = lj * chord, const + lj * icept
+        a = coef @ W1
+        const += coef @ b1
+        out.append(a @ mid - np.abs(a) @ rad + const)
+    return out[0], -out[1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_crown_matches_a_hand_written_reference(seed):
+    net = tiny_net([3, 6, 4], seed)
+    g = torch.Generator().manual_seed(seed)
+    x = 0.3 + 0.4 * torch.rand(1, 3, generator=g, dtype=torch.float64)
+    C = cf.margin_spec(torch.tensor([seed % 4]), 4, torch.float64)
+    with torch.no_grad():
+        b = cf.crown(net, x, 0.2, C=C, intersect_ibp=False)
+    for j in range(3):
+        lo, hi = reference_crown_one_hidden(net, x, 0.2, C[0, j].numpy())
+        assert b.lower[0, j].item() == pytest.approx(lo, abs=1e-12)
+        assert b.upper[0, j].item() == pytest.approx(hi, abs=1e-12)
+
+
 # --------------------------------------------------------------------------- ibp vs crown
 def test_crown_can_be_looser_than_ibp_alone_so_it_is_intersected():
     # one ReLU, z = x in [-1, 2] (no box): CROWN's adaptive lower line z gives -1, IBP 0
