@@ -233,3 +233,12 @@ def test_nearest_other_class_in_many_channels_against_dynamic_programming():
                 p = np.clip(rng.random(N) + shift * rng.random(N), 0, 1 - 1e-12)
                 got, _ = bd.nearest_other_class_algorithm1(p, q)
                 assert got == pytest.approx(_nearest_by_dynamic_programming(p, q), rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("N, q, seed", [(10, 64, 184), (10, 64, 387), (60, 16, 29), (60, 16, 165)])
+def test_nearest_other_class_where_only_the_delta_smallest_costs_will_do(N, q, seed):
+    # uniform points whose marginal costs must be selected exactly (an off-by-one selection of the delta
+    # smallest, say, gets these wrong): against dynamic programming
+    p = np.random.default_rng(seed).random(N)
+    got, _ = bd.nearest_other_class_algorithm1(p, q)
+    assert got == pytest.approx(_nearest_by_dynamic_programming(p, q), rel=1e-12, abs=1e-14)

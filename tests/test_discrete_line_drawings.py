@@ -123,7 +123,7 @@ def _parachute_parts(n):
     return np.concatenate(parts), (cy, cx, R)
 
 
-@pytest.mark.parametrize("n", [32, 33, 64, 100, 128, 200])
+@pytest.mark.parametrize("n", [32, 33, 60, 64, 90, 100, 128, 200])
 def test_parachute_is_exactly_its_parts(n):
     from scipy.spatial import cKDTree
 
