@@ -38,7 +38,6 @@ PENDING_ALL = {
     "attacks/pgd.py", "generative/continuity.py", "generative/dcgan.py",
     "generative/inversion.py", "generative/vae.py", "latent_experiment.py",
     "discrete/hamming_bfs.py", "discrete/hamming_kernel.py",
-    "mixtures/*",   # the new Richardson & Weiss package, being written now
 }
 #: Modules whose functions carry *Used on* (what a page shows is computed there). The page
 #: helpers every page calls (records, display, plotting, catalogue) do not.

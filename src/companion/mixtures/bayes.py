@@ -19,17 +19,21 @@ from torch import nn
 from ..attacks.base import AttackResult, check_batch
 from .mfa import DTYPE, MFA
 
+__all__ = ["BayesOptimal", "gradient_attack"]
+
 
 class BayesOptimal(nn.Module):
     """``logits_c(x) = log p_c(x) + log prior_c`` for MFA class models ``p_0, p_1, ...``.
 
     Parameters
     ----------
-    *mfas:
+    mfas : MFA (positional, one per class)
         One :class:`~companion.mixtures.MFA` per class (at least two), same data dimension.
-    priors:
+    priors : sequence of float, optional
         Class priors (default: equal, as in the paper); positive, summing to 1.
 
+    Notes
+    -----
     Inputs ``(B, ...)`` are flattened and evaluated in float64; the logits ``(B, C)`` come back
     in the input's float dtype (float64 for exact values; :meth:`log_likelihoods` is always
     float64). The argmax is the Bayes-optimal decision when the data come from the models.

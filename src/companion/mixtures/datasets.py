@@ -20,6 +20,8 @@ import torch
 
 from .mfa import DTYPE, MFA, WEIGHT_EPS, ArrayLike, check_data, check_sigma
 
+__all__ = ["AsymmetricPair", "make_asymmetric", "make_symmetric", "principal_direction"]
+
 
 def make_symmetric(mfa: MFA, sigma: float = 0.01) -> MFA:
     """The symmetric version of a fitted model: ``D = sigma^2 I`` everywhere, equal weights.

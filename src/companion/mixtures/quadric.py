@@ -25,6 +25,8 @@ from typing import NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+__all__ = ["BoundaryDistance", "Quadric", "boundary_distance", "gaussian_quadric", "hyperplane_distance", "quadric_distance", "sphere_distance"]
+
 
 class Quadric(NamedTuple):
     """``g(x) = x^T Q x / 2 + b^T x + c`` (``Q`` symmetric)."""
