@@ -125,6 +125,8 @@ def prepare(module: str, tests: list[str], source: Path = ROOT) -> Path:
         f"only_mutate = {toml_list([f'{PKG}/{module}'])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        # CPU limit (the tests' usual time + 1 s) x 10: a mutant past it is stuck, counted as killed by timeout
+        "timeout_multiplier = 5.0\n"
         "use_git_change_detection = false\n"
         "\n[tool.pytest.ini_options]\n"
         'testpaths = ["tests"]\n')
