@@ -125,6 +125,19 @@ def test_digits_cnn_learns_downscaled_digits():
     assert labels.min() >= 0 and labels.max() <= 9 and len(np.unique(labels)) >= 5
     assert 0.2 < info["test_accuracy"] <= 1
     assert (info["dataset"].name, info["dataset"].split) == ("sklearn-digits", "train")
+    # the reported accuracy is the labelling's on the held-out digits, each downscaled to 3 x 3 (anti-aliased,
+    # scaled by the split's maximum) and quantised to the space's levels: an image of the space
+    from skimage.transform import resize
+
+    from companion import data
+
+    test = data.load("sklearn-digits", "test")
+    digits = test.float_images(channels_first=False)[..., 0]
+    small = np.stack([resize(im, (3, 3), anti_aliasing=True) for im in digits])
+    small = small / small.max()
+    level = np.clip(np.round(small * (sp.q - 1)), 0, sp.q - 1).astype(np.int64).reshape(len(small), -1)
+    index = level @ (sp.q ** np.arange(sp.N - 1, -1, -1))
+    assert info["test_accuracy"] == pytest.approx(np.mean(labels[index] == test.labels), abs=1e-6)
 
 
 def test_digits_cnn_needs_one_channel():
