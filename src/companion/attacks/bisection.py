@@ -15,6 +15,8 @@ import torch
 
 from .base import AttackResult, Model, check_batch, flat_norm, per_example, predict
 
+__all__ = ["bisection"]
+
 
 @torch.no_grad()
 def bisection(model: Model, x: torch.Tensor, x_target: torch.Tensor,
@@ -23,13 +25,13 @@ def bisection(model: Model, x: torch.Tensor, x_target: torch.Tensor,
 
     Parameters
     ----------
-    model:
+    model : callable
         Any callable from inputs ``(B, ...)`` to logits ``(B, K)`` (only the argmax is used).
-    x, x_target:
+    x, x_target : torch.Tensor
         Start points and end points (same shape); e.g. ``x_target`` from DeepFool or PGD.
-    labels:
+    labels : torch.Tensor, optional
         The labels to move away from (default: the predictions at ``x``).
-    steps:
+    steps : int
         Bisection steps; the interval shrinks by ``2**steps``.
 
     Returns
@@ -39,6 +41,15 @@ def bisection(model: Model, x: torch.Tensor, x_target: torch.Tensor,
         ``norms`` its L2 distance to ``x``; ``success`` is ``False`` (and ``x_adv = x``) where
         ``x_target`` itself keeps the label. ``info["fraction"]`` is the fraction ``s`` of the
         segment.
+
+    Examples
+    --------
+    Two classes split at ``x = 0.3``, from ``x = 0`` towards ``x = 1``:
+
+    >>> model = lambda x: torch.cat([0.3 - x, x - 0.3], 1)
+    >>> r = bisection(model, torch.zeros(1, 1), torch.ones(1, 1))
+    >>> bool(r.success[0]), round(float(r.norms[0]), 4)
+    (True, 0.3)
     """
     check_batch(x, labels)
     if x_target.shape != x.shape:

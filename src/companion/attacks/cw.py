@@ -9,6 +9,8 @@ import torch
 from .base import (AttackResult, Box, Model, check_batch, check_box, flat_norm, per_example,
                    predict)
 
+__all__ = ["carlini_wagner_l2"]
+
 
 def _margin(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """``Z_label - max_{j != label} Z_j`` per example (negative once the label is beaten)."""
@@ -32,18 +34,29 @@ def carlini_wagner_l2(model: Model, x: torch.Tensor, labels: Optional[torch.Tens
 
     Parameters
     ----------
-    model:
-        Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)`` (``eval()`` mode).
-    x, labels:
-        The batch and the labels to change (default: the model's predictions).
-    confidence:
+    model : callable
+        Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)``
+        (``eval()`` mode).
+    x : torch.Tensor
+        The batch ``(B, ...)``.
+    labels : torch.Tensor, optional
+        The labels to change (default: the model's predictions).
+    confidence : float
         Required logit margin ``kappa`` of the adversarial class.
-    box:
+    initial_const : float
+        The first trade-off constant ``c`` of every example (``> 0``).
+    binary_search_steps : int
+        Rounds of the search on ``c``.
+    steps : int
+        Adam iterations per round.
+    lr : float
+        Adam's learning rate.
+    box : tuple of float or None
         ``(low, high)``: optimise in tanh space so that ``x + d`` stays in the box (the original
         attack); ``None``: optimise ``d`` directly (unbounded inputs, e.g. latents).
-    steps, lr, abort_early:
-        Adam iterations per round, its learning rate, and whether a round stops once the total
-        loss has not improved by 0.01 % over ``steps // 10`` iterations.
+    abort_early : bool
+        Whether a round stops once the total loss has not improved by 0.01 % over
+        ``steps // 10`` iterations.
 
     Returns
     -------

@@ -16,6 +16,8 @@ import torch
 
 from .base import AttackResult, Box, Model, check_batch, check_box, flat_norm, per_example
 
+__all__ = ["deepfool"]
+
 
 @torch.enable_grad()
 def deepfool(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
@@ -25,25 +27,39 @@ def deepfool(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = Non
 
     Parameters
     ----------
-    model:
-        Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)`` (``eval()`` mode).
-    x, labels:
-        The batch and the labels to move away from (default: the model's predictions, which is
-        what the robustness ``r(x)`` measures; an example already misclassified gets norm 0).
-    overshoot:
-        The final perturbation is ``(1 + overshoot)`` times the accumulated steps (0.02 in the paper).
-    max_iter:
+    model : callable
+        Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)``
+        (``eval()`` mode).
+    x : torch.Tensor
+        The batch ``(B, ...)``.
+    labels : torch.Tensor, optional
+        The labels to move away from (default: the model's predictions, which is what the
+        robustness ``r(x)`` measures; an example already misclassified gets norm 0).
+    overshoot : float
+        The final perturbation is ``(1 + overshoot)`` times the accumulated steps (0.02 in the
+        paper).
+    max_iter : int
         Iterations per example (50 in the paper).
-    candidates:
+    candidates : int, optional
         Only the ``candidates`` classes with the largest initial logits (label included) are
         considered, as in the original implementation; ``None``: all classes.
-    box:
-        Optional ``(low, high)`` clipping of the iterates (``None``: unconstrained, as in the paper).
+    box : tuple of float or None
+        Optional ``(low, high)`` clipping of the iterates (``None``: unconstrained, as in the
+        paper).
 
     Returns
     -------
     AttackResult
         ``norms`` are the L2 norms of ``x_adv - x``; ``info["iterations"]`` the steps taken.
+
+    Examples
+    --------
+    On a linear classifier one step reaches the boundary ``x = 0.3`` (then the overshoot):
+
+    >>> model = lambda x: torch.cat([0.3 - x, x - 0.3], 1)
+    >>> r = deepfool(model, torch.zeros(1, 1))
+    >>> bool(r.success[0]), int(r.info["iterations"][0]), round(float(r.norms[0]), 4)
+    (True, 1, 0.3061)
     """
     check_batch(x, labels)
     box = check_box(box)
@@ -59,7 +75,8 @@ def deepfool(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = Non
     labels = labels.to(x.device)
     c = k if candidates is None else int(candidates)
     if not 2 <= c <= k:
-        raise ValueError(f"candidates must be between 2 and the number of classes {k}, got {candidates}")
+        raise ValueError(f"candidates must be between 2 and the number of classes {k}, "
+                         f"got {candidates}")
     masked = logits0.clone()
     masked.scatter_(1, labels[:, None], -torch.inf)
     others = masked.topk(c - 1, dim=1).indices           # (n, c-1) classes to move towards

@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from .base import (AttackResult, Box, Model, check_batch, check_box, flat_norm, make_generator,
                    parse_p, per_example, predict)
 
+__all__ = ["pgd"]
+
 
 def _random_start(x: torch.Tensor, eps: float, p: float, gen) -> torch.Tensor:
     """A point drawn uniformly from the ``p``-ball of radius ``eps`` around each example."""
@@ -105,31 +107,40 @@ def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
 
     Parameters
     ----------
-    model:
+    model : callable
         Any differentiable callable from inputs ``(B, ...)`` to logits ``(B, K)``; put models
         with batch norm or dropout in ``eval()`` mode first.
-    x, labels:
-        The batch and its labels (default: the model's predictions, i.e. robustness with respect
-        to predictions).
-    eps:
-        Radius of the ball, in the ``norm`` (``"linf"`` or ``"l2"``).
-    steps, step_size:
-        Number of iterations and step length (default ``2.5 * eps / steps``, Madry et al.'s rule).
-        Linf steps follow the gradient's sign, L2 steps its normalised direction.
-    random_start:
-        Start each run at a uniform point of the ball (always the case for restarts after the first).
-    restarts:
+    x : torch.Tensor
+        The batch ``(B, ...)``.
+    labels : torch.Tensor, optional
+        Its labels (default: the model's predictions, i.e. robustness with respect to
+        predictions).
+    eps : float
+        Radius of the ball, in the ``norm``.
+    norm : str or float
+        ``"linf"`` or ``"l2"`` (or ``math.inf``, ``2``; see
+        :func:`~companion.attacks.base.parse_p`).
+    steps : int
+        Number of iterations.
+    step_size : float, optional
+        Step length (default ``2.5 * eps / steps``, Madry et al.'s rule). Linf steps follow the
+        gradient's sign, L2 steps its normalised direction.
+    random_start : bool
+        Start each run at a uniform point of the ball (always the case for restarts after the
+        first).
+    restarts : int
         Independent runs; an example counts as broken if any run breaks it.
-    box:
-        ``(low, high)`` bounds the adversarial input must respect (default ``(0, 1)``), or ``None``
-        to let the attack leave the image domain (and to attack unbounded inputs such as latents).
-    seed:
+    box : tuple of float or None
+        ``(low, high)`` bounds the adversarial input must respect (default ``(0, 1)``), or
+        ``None`` to let the attack leave the image domain (and to attack unbounded inputs such as
+        latents).
+    seed : int or None
         Seed of the random starts (``None``: the global torch RNG).
-    keep_best:
+    keep_best : bool
         Return, for each example, the first iterate that changed the prediction if any did
         (otherwise the last iterate). With ``False`` only the end points of the runs count
         (the last iterate, as in adversarial training, when ``restarts == 1``).
-    early_stop:
+    early_stop : bool
         With ``keep_best``, stop iterating on an example as soon as it is fooled (its result is
         that iterate either way), so the batch shrinks as the attack succeeds. The attack and its
         random draws are the same; only the model sees smaller batches, and models may round
@@ -140,6 +151,16 @@ def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
     -------
     AttackResult
         With ``norms`` in the attack's norm and ``success`` = prediction differs from the label.
+
+    Examples
+    --------
+    Two classes split at ``x = 0.3``: a ball of radius 0.5 around 0 crosses the boundary, one of
+    radius 0.2 does not:
+
+    >>> model = lambda x: torch.cat([0.3 - x, x - 0.3], 1)
+    >>> x = torch.zeros(1, 1)
+    >>> bool(pgd(model, x, eps=0.5).success[0]), bool(pgd(model, x, eps=0.2).success[0])
+    (True, False)
     """
     check_batch(x, labels)
     p = parse_p(norm)
@@ -147,7 +168,8 @@ def pgd(model: Model, x: torch.Tensor, labels: Optional[torch.Tensor] = None, *,
     if eps < 0:
         raise ValueError(f"eps must be >= 0, got {eps}")
     if steps < 0 or restarts < 1:
-        raise ValueError(f"need steps >= 0 and restarts >= 1, got steps={steps}, restarts={restarts}")
+        raise ValueError(f"need steps >= 0 and restarts >= 1, got steps={steps}, "
+                         f"restarts={restarts}")
     x = x.detach()
     if labels is None:
         labels = predict(model, x)

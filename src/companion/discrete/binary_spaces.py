@@ -11,9 +11,10 @@ without enumerating the images: Algorithm 1, the Hamming ball and the random lin
 (the same weights as :func:`~companion.discrete.classifiers.random_linear` for the same seed; its
 scores are summed in another order, so labels could differ only at exact float ties).
 
-Vertex ``v`` of the hypercube is image number ``v`` of :class:`~companion.discrete.image_spaces.
-ImageSpace` (channel ``a`` is bit ``N - 1 - a`` of ``v``), so on spaces small enough for both the
-results are identical to :func:`~companion.discrete.verification.verify`'s (tested).
+Vertex ``v`` of the hypercube is image number ``v`` of
+:class:`~companion.discrete.image_spaces.ImageSpace` (channel ``a`` is bit ``N - 1 - a`` of
+``v``), so on spaces small enough for both the results are identical to
+:func:`~companion.discrete.verification.verify`'s (tested).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ import numpy as np
 from .isoperimetry import ball_sizes, l0_robust_fraction_bound
 from .verification import Verification
 
+__all__ = ["CLASSIFIERS", "MAX_N", "BinarySpace", "check_memory", "class_bitsets",
+           "verify_binary"]
+
 CLASSIFIERS = {"algorithm1": "Algorithm 1", "hamming_ball": "Hamming ball",
                "random_linear": "random linear"}
 MAX_N = 40
@@ -32,7 +36,21 @@ MAX_N = 40
 @dataclass(frozen=True)
 class BinarySpace:
     """The complete binary image space ``I_(n,h,1)`` (``N = n^2 h <= 40`` channels), described
-    without enumerating it (compare :class:`~companion.discrete.image_spaces.ImageSpace`)."""
+    without enumerating it (compare :class:`~companion.discrete.image_spaces.ImageSpace`).
+
+    Parameters
+    ----------
+    n : int
+        The image side (``n x n`` pixels).
+    h : int
+        The channels per pixel.
+
+    Examples
+    --------
+    >>> s = BinarySpace(6)
+    >>> s.name, s.N, s.size, s.bitset_bytes
+    ('I_(6,1,1)', 36, 68719476736, 8589934592)
+    """
 
     n: int
     h: int = 1
@@ -46,14 +64,17 @@ class BinarySpace:
 
     @property
     def N(self) -> int:
+        """The number of channels ``n^2 h`` (the dimension of the hypercube)."""
         return self.n * self.n * self.h
 
     @property
     def size(self) -> int:
+        """The number of images, ``2^N``."""
         return 2 ** self.N
 
     @property
     def name(self) -> str:
+        """``"I_(n,h,1)"``."""
         return f"I_({self.n},{self.h},1)"
 
     @property
@@ -75,12 +96,26 @@ def _available_bytes() -> int | None:
 
 def check_memory(space: BinarySpace, bitsets: int = 2) -> None:
     """Raise ``MemoryError`` (with the numbers) if ``bitsets`` bitsets of the space do not fit
-    in the available memory."""
+    in the available memory (as ``/proc/meminfo`` reports it; no check where it is missing).
+
+    Parameters
+    ----------
+    space : BinarySpace
+        The space.
+    bitsets : int
+        How many bitsets of the space must fit.
+
+    Returns
+    -------
+    None
+        Raises ``MemoryError`` when they do not fit.
+    """
     need = bitsets * space.bitset_bytes
     have = _available_bytes()
     if have is not None and need > have:
-        raise MemoryError(f"{space.name} needs {bitsets} bitsets of {space.bitset_bytes / 2**30:.1f}"
-                          f" GiB ({need / 2**30:.1f} GiB); only {have / 2**30:.1f} GiB available")
+        raise MemoryError(f"{space.name} needs {bitsets} bitsets of "
+                          f"{space.bitset_bytes / 2**30:.1f} GiB ({need / 2**30:.1f} GiB); "
+                          f"only {have / 2**30:.1f} GiB available")
 
 
 def _linear_tables(space: BinarySpace, classes: int, seed: int):
@@ -107,8 +142,33 @@ def _linear_tables(space: BinarySpace, classes: int, seed: int):
 
 
 def class_bitsets(space: BinarySpace, classifier: str, classes: int = 4, seed: int = 0):
-    """Yield ``(label, bitset)`` for each class of the classifier on the complete space, one at
-    a time (each bitset is ``space.bitset_bytes`` bytes)."""
+    """The classes of a classifier on the complete space, one bitset at a time.
+
+    Parameters
+    ----------
+    space : BinarySpace
+        The space.
+    classifier : str
+        ``"algorithm1"``, ``"hamming_ball"`` or ``"random_linear"`` (see ``CLASSIFIERS``).
+    classes : int
+        The number of classes of the random linear classifier.
+    seed : int
+        The seed of the random linear classifier, as in
+        :func:`~companion.discrete.classifiers.random_linear`.
+
+    Yields
+    ------
+    tuple of (int, numpy.ndarray)
+        ``(label, bitset)`` for each class (each bitset is ``space.bitset_bytes`` bytes, built
+        when it is asked for).
+
+    Examples
+    --------
+    Algorithm 1 on ``I_(2,1,1)`` (4 channels): class 0 holds the 5 images with at most one 1:
+
+    >>> [(label, int(words[0])) for label, words in class_bitsets(BinarySpace(2), "algorithm1")]
+    [(0, 279), (1, 65256)]
+    """
     from . import hamming_kernel as hk
 
     N = space.N
@@ -131,13 +191,40 @@ def class_bitsets(space: BinarySpace, classifier: str, classes: int = 4, seed: i
 
 def verify_binary(n: int, classifier: str, *, h: int = 1, classes: int = 4, seed: int = 0,
                   name: str | None = None) -> Verification:
-    """Theorem 1 on the complete binary space ``I_(n,h,1)``: the exact robust fraction of every
-    interesting class at every L0 size ``d = 0 .. N`` against the bound, as
-    :func:`~companion.discrete.verification.verify` computes it, for spaces up to ``2^40``
-    images (memory: two bitsets, 16 GB at ``n = 6``).
+    """Theorem 1 on the complete binary space ``I_(n,h,1)``.
 
-    ``classifier``: ``"algorithm1"``, ``"hamming_ball"`` or ``"random_linear"`` (with
-    ``classes`` and ``seed`` as in :func:`~companion.discrete.classifiers.random_linear`).
+    The exact robust fraction of every interesting class at every L0 size ``d = 0 .. N``
+    against the bound, as :func:`~companion.discrete.verification.verify` computes it, for
+    spaces up to ``2^40`` images (memory: two bitsets, 16 GB at ``n = 6``).
+
+    Parameters
+    ----------
+    n : int
+        The image side.
+    classifier : str
+        ``"algorithm1"``, ``"hamming_ball"`` or ``"random_linear"``.
+    h : int
+        The channels per pixel.
+    classes : int
+        The number of classes of the random linear classifier.
+    seed : int
+        Its seed, as in :func:`~companion.discrete.classifiers.random_linear`.
+    name : str, optional
+        The classifier's name in the result (default: from ``CLASSIFIERS``).
+
+    Returns
+    -------
+    companion.discrete.verification.Verification
+        The robust fractions (``pixels`` is ``False``: L0 sizes count channels) and the bound.
+
+    Examples
+    --------
+    Algorithm 1 on the ``2^9`` images of ``I_(3,1,1)``: both classes hold half of them (both
+    are interesting), and Theorem 1 holds:
+
+    >>> v = verify_binary(3, "algorithm1")
+    >>> v.space.name, v.holds, sorted(v.fractions)
+    ('I_(3,1,1)', True, [0, 1])
     """
     from . import hamming_bfs as hb
     from . import hamming_kernel as hk
@@ -155,9 +242,7 @@ def verify_binary(n: int, classifier: str, *, h: int = 1, classes: int = 4, seed
         fractions[label] = robust / count
     sizes = np.arange(space.N + 1)
     bound = l0_robust_fraction_bound(sizes, space.n, space.h)
-    label = name or (f"{CLASSIFIERS[classifier]} ({classes} classes)" if classifier == "random_linear"
-                     else CLASSIFIERS[classifier])
+    label = name or (f"{CLASSIFIERS[classifier]} ({classes} classes)"
+                     if classifier == "random_linear" else CLASSIFIERS[classifier])
     return Verification(space, label, False, sizes, fractions, bound)
 
-
-__all__ = ["CLASSIFIERS", "BinarySpace", "check_memory", "class_bitsets", "verify_binary"]

@@ -26,6 +26,10 @@ import os
 
 import numpy as np
 
+__all__ = ["UNREACHED", "IMPLEMENTATIONS", "pack", "unpack", "expand", "expand_numpy",
+           "hypercube_distances", "hypercube_level_sizes", "robust_counts", "hamming_distances",
+           "distance_to_other_class"]
+
 UNREACHED = np.iinfo(np.uint8).max
 IMPLEMENTATIONS = ("kernel", "numpy")
 
@@ -64,7 +68,24 @@ def _words(N: int) -> int:
 
 
 def pack(members: np.ndarray) -> np.ndarray:
-    """Boolean membership of the ``2^N`` vertices -> bitset in ``uint64`` words."""
+    """Boolean membership of the ``2^N`` vertices -> bitset in ``uint64`` words.
+
+    Parameters
+    ----------
+    members : array_like of bool
+        ``2^N`` flags (``N >= 1``); flag ``v`` says whether vertex ``v`` is in the set.
+
+    Returns
+    -------
+    numpy.ndarray
+        The bitset: ``max(1, 2^(N-6))`` ``uint64`` words, vertex ``v`` at bit ``v % 64`` of word
+        ``v // 64`` (unused high bits are 0).
+
+    Examples
+    --------
+    >>> pack([True, False, False, True])
+    array([9], dtype=uint64)
+    """
     members = np.asarray(members, dtype=bool)
     n = members.size
     if n & (n - 1) or n < 2:
@@ -76,13 +97,53 @@ def pack(members: np.ndarray) -> np.ndarray:
 
 
 def unpack(words: np.ndarray, N: int) -> np.ndarray:
-    """Bitset -> boolean membership of the ``2^N`` vertices."""
+    """Bitset -> boolean membership of the ``2^N`` vertices (the inverse of :func:`pack`).
+
+    Parameters
+    ----------
+    words : numpy.ndarray
+        A ``uint64`` bitset of the hypercube ``{0,1}^N``.
+    N : int
+        The dimension.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``2^N`` booleans.
+
+    Examples
+    --------
+    >>> unpack(pack([True, False, False, True]), 2)
+    array([ True, False, False,  True])
+    """
     return np.unpackbits(words.view(np.uint8), bitorder="little", count=2 ** N).astype(bool)
 
 
 def expand(words: np.ndarray, N: int, *, impl: str | None = None) -> np.ndarray:
-    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``
-    (a new array; ``impl``: ``"kernel"`` or ``"numpy"``, see the module docstring)."""
+    """``EXP(S)``: the set and all its neighbours, on the bitset of the hypercube ``{0,1}^N``.
+
+    Parameters
+    ----------
+    words : numpy.ndarray
+        The bitset of ``S`` (``uint64``, see :func:`pack`).
+    N : int
+        The dimension, ``1 <= N <= 34``.
+    impl : {"kernel", "numpy"}, optional
+        The implementation (default: ``$COMPANION_BFS_IMPL``, else ``"kernel"``; see the module
+        docstring); both give identical results.
+
+    Returns
+    -------
+    numpy.ndarray
+        The bitset of ``EXP(S)`` (a new array).
+
+    Examples
+    --------
+    The vertex 0 of ``{0,1}^3`` and its three neighbours 1, 2 and 4:
+
+    >>> unpack(expand(pack([True] + [False] * 7), 3), 3).nonzero()[0]
+    array([0, 1, 2, 4])
+    """
     N = _check_dim(N)
     if _impl(impl) == "kernel":
         from . import hamming_kernel as hk
@@ -100,6 +161,23 @@ def expand_numpy(words: np.ndarray, N: int) -> np.ndarray:
     In-place numpy operations on one scratch buffer (no temporaries per dimension); the work
     is split over two threads (numpy releases the GIL), each on its own half of the words for
     the in-word dimensions and the dimensions whose blocks fit in a half.
+
+    Parameters
+    ----------
+    words : numpy.ndarray
+        The bitset of ``S`` (``uint64``, see :func:`pack`).
+    N : int
+        The dimension, ``1 <= N <= 34``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The bitset of ``EXP(S)`` (a new array).
+
+    Examples
+    --------
+    >>> unpack(expand_numpy(pack([True] + [False] * 7), 3), 3).nonzero()[0]
+    array([0, 1, 2, 4])
     """
     N = _check_dim(N)
     res = words.copy()
@@ -147,12 +225,35 @@ def expand_numpy(words: np.ndarray, N: int) -> np.ndarray:
 
 def hypercube_distances(seeds: np.ndarray, N: int, max_depth: int | None = None, *,
                         impl: str | None = None) -> np.ndarray:
-    """Exact graph distance of every vertex of ``{0,1}^N`` to the seed set (``uint8``;
-    ``255`` where not reached within ``max_depth`` steps or when the seed set is empty).
+    """Exact graph distance of every vertex of ``{0,1}^N`` to the seed set (multi-source BFS).
 
-    ``seeds``: boolean membership of the ``2^N`` vertices (vertex ``v``'s coordinate ``j`` is
-    bit ``j`` of ``v``). With the kernel, each level is one pass that also writes the distances
-    of its new vertices.
+    With the kernel, each level is one pass that also writes the distances of its new vertices.
+
+    Parameters
+    ----------
+    seeds : array_like of bool
+        Membership of the ``2^N`` vertices in the seed set (vertex ``v``'s coordinate ``j`` is
+        bit ``j`` of ``v``).
+    N : int
+        The dimension, ``1 <= N <= 34``.
+    max_depth : int, optional
+        Stop after this many steps (default: ``N``, the diameter).
+    impl : {"kernel", "numpy"}, optional
+        The implementation (default: ``$COMPANION_BFS_IMPL``, else ``"kernel"``; see the module
+        docstring); both give identical results.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``2^N`` distances (``uint8``): ``UNREACHED`` (255) where not reached within
+        ``max_depth`` steps or when the seed set is empty.
+
+    Examples
+    --------
+    The distance to vertex 0 is the Hamming weight:
+
+    >>> hypercube_distances([True, False, False, False], 2)
+    array([0, 1, 1, 2], dtype=uint8)
     """
     N = _check_dim(N)
     seeds = np.asarray(seeds, dtype=bool)
@@ -187,12 +288,37 @@ def hypercube_distances(seeds: np.ndarray, N: int, max_depth: int | None = None,
 
 def hypercube_level_sizes(words: np.ndarray, N: int, max_depth: int | None = None, *,
                           overwrite: bool = False, impl: str | None = None) -> np.ndarray:
-    """``|EXP^k(S)|`` for ``k = 0 .. depth`` (``depth = max_depth`` or ``N``), for the set ``S``
-    given as a bitset (see :func:`pack`), without any per-vertex array: two bitsets of
-    ``2^N / 8`` bytes, one of them ``words`` itself when ``overwrite`` (its content is then
-    lost). ``N <= 40``; ``2^36`` vertices take two 8 GB bitsets.
+    """``|EXP^k(S)|`` for ``k = 0 .. depth``, for a set ``S`` given as a bitset.
 
-    Returns ``int64`` sizes; once the set stops growing the remaining entries repeat the last.
+    No per-vertex array: two bitsets of ``2^N / 8`` bytes, one of them ``words`` itself when
+    ``overwrite``. ``2^36`` vertices take two 8 GB bitsets.
+
+    Parameters
+    ----------
+    words : numpy.ndarray
+        The bitset of ``S`` (``uint64``, ``max(1, 2^(N-6))`` words, see :func:`pack`).
+    N : int
+        The dimension, ``1 <= N <= 40``.
+    max_depth : int, optional
+        The last ``k`` (default: ``N``).
+    overwrite : bool
+        Use ``words`` as one of the two bitsets (with the kernel; its content is then lost).
+    impl : {"kernel", "numpy"}, optional
+        The implementation (default: ``$COMPANION_BFS_IMPL``, else ``"kernel"``; see the module
+        docstring); both give identical results.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``depth + 1`` sizes (``int64``); once the set stops growing the remaining entries repeat
+        the last.
+
+    Examples
+    --------
+    From one vertex of ``{0,1}^3``: the Hamming balls of radius 0 to 3 (1, 4, 7 and 8 vertices):
+
+    >>> hypercube_level_sizes(pack([True] + [False] * 7), 3)
+    array([1, 4, 7, 8])
     """
     N = _check_dim(N, 40)
     words = np.asarray(words)
@@ -224,11 +350,39 @@ def hypercube_level_sizes(words: np.ndarray, N: int, max_depth: int | None = Non
 
 def robust_counts(class_words: np.ndarray, N: int, *, overwrite: bool = False,
                   impl: str | None = None) -> np.ndarray:
-    """For a class ``S`` of ``{0,1}^N`` (a bitset), the number of its vertices at distance
-    greater than ``d`` from every vertex outside ``S``, for ``d = 0 .. N``: the vertices robust
-    to L0 perturbations of size ``d`` (Definition 2). Computed as ``2^N - |EXP^d(V \\ S)|``,
-    i.e. one BFS from the complement, with two bitsets and no per-vertex array (``overwrite``:
-    use ``class_words`` itself as one of them)."""
+    """For a class ``S`` of ``{0,1}^N``, the number of its vertices robust at each L0 size.
+
+    A vertex of ``S`` is robust to L0 perturbations of size ``d`` (Definition 2) when it lies
+    at distance greater than ``d`` from every vertex outside ``S``. Computed as
+    ``2^N - |EXP^d(V \\ S)|``, i.e. one BFS from the complement, with two bitsets and no
+    per-vertex array.
+
+    Parameters
+    ----------
+    class_words : numpy.ndarray
+        The bitset of ``S`` (``uint64``, see :func:`pack`).
+    N : int
+        The dimension, ``1 <= N <= 40``.
+    overwrite : bool
+        Use ``class_words`` itself as one of the two bitsets (with the kernel; its content is
+        then lost).
+    impl : {"kernel", "numpy"}, optional
+        The implementation (default: ``$COMPANION_BFS_IMPL``, else ``"kernel"``; see the module
+        docstring); both give identical results.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``N + 1`` counts (``int64``), for ``d = 0 .. N``.
+
+    Examples
+    --------
+    The class ``{v : |v| <= 1}`` of ``{0,1}^3``: its 4 vertices are not in the other class,
+    only the vertex 0 is at distance > 1 from it:
+
+    >>> robust_counts(pack([True, True, True, False, True, False, False, False]), 3)
+    array([4, 1, 0, 0])
+    """
     N = _check_dim(N, 40)
     if _impl(impl) == "kernel":
         from . import hamming_kernel as hk
@@ -246,8 +400,28 @@ def robust_counts(class_words: np.ndarray, N: int, *, overwrite: bool = False,
 def hamming_distances(seeds: np.ndarray, max_depth: int | None = None) -> np.ndarray:
     """Exact graph distance of every vertex of ``H(N, q)`` to a seed set.
 
-    ``seeds``: boolean array of shape ``(q,) * N`` (vertex = index tuple). Returns ``uint8``
-    distances of the same shape (``255`` where unreached).
+    Parameters
+    ----------
+    seeds : array_like of bool
+        Membership of the vertices (index tuples) in the seed set, shape ``(q,) * N``.
+    max_depth : int, optional
+        Stop after this many steps (default: ``N``, the diameter).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` distances of the shape of ``seeds`` (``UNREACHED``, 255, where unreached).
+
+    Examples
+    --------
+    In ``H(2, 3)`` (3 x 3 grid, vertices adjacent when they share a row or a column):
+
+    >>> seeds = np.zeros((3, 3), bool)
+    >>> seeds[0, 0] = True
+    >>> hamming_distances(seeds)
+    array([[0, 1, 1],
+           [1, 2, 2],
+           [1, 2, 2]], dtype=uint8)
     """
     seeds = np.asarray(seeds, dtype=bool)
     q, N = seeds.shape[0], seeds.ndim
@@ -272,9 +446,25 @@ def hamming_distances(seeds: np.ndarray, max_depth: int | None = None) -> np.nda
 def distance_to_other_class(labels: np.ndarray, hypercube: bool | None = None) -> np.ndarray:
     """For every image (vertex), its exact L0 distance to the nearest image of another class.
 
-    ``labels``: the classifier's label of every vertex, either flat of length ``2^N`` (the
-    hypercube, bitset BFS) or of shape ``(q,) * N`` (any Hamming graph). One multi-source BFS
-    per class, from the vertices outside the class.
+    One multi-source BFS per class, from the vertices outside the class.
+
+    Parameters
+    ----------
+    labels : array_like
+        The classifier's label of every vertex, either flat of length ``2^N`` (the hypercube,
+        bitset BFS) or of shape ``(q,) * N`` (any Hamming graph).
+    hypercube : bool, optional
+        Whether ``labels`` is the flat hypercube form (default: when ``labels`` is 1-D).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` distances of the shape of ``labels`` (``UNREACHED``, 255, with one class).
+
+    Examples
+    --------
+    >>> distance_to_other_class(np.array([0, 0, 0, 1]))
+    array([2, 1, 1, 1], dtype=uint8)
     """
     labels = np.asarray(labels)
     flat = labels.ndim == 1 if hypercube is None else hypercube

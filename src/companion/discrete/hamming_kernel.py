@@ -36,6 +36,9 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+__all__ = ["BLOCK_LOG2", "CHUNK_LOG2", "expand_into", "expand_dist", "popcount", "complement",
+           "weight_class", "argmax_class", "copy_into"]
+
 BLOCK_LOG2 = 14                    # 2^14-word blocks (128 KB, L2-resident)
 CHUNK_LOG2 = 12                    # neighbour blocks are streamed in chunks of 4096 words
 _MIN_PARALLEL_WORDS = 1 << 15      # below this, one thread (thread start-up dominates)
@@ -298,14 +301,67 @@ _NO_DIST = np.zeros(0, np.uint8)
 
 
 def expand_into(src: np.ndarray, dst: np.ndarray, N: int, threads: int | None = None) -> int:
-    """``dst = EXP(src)`` (``dst`` must not be ``src``); returns ``|EXP(src)|``."""
+    """``dst = EXP(src)`` on the hypercube ``{0,1}^N``.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        The bitset of the set (C-contiguous ``uint64``, ``max(1, 2^(N-6))`` words).
+    dst : numpy.ndarray
+        Where ``EXP(src)`` is written: a bitset of the same size that does not overlap ``src``.
+    N : int
+        The dimension.
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    int
+        ``|EXP(src)|``, the number of set bits of ``dst``.
+
+    Examples
+    --------
+    >>> src = np.array([1], np.uint64)       # vertex 0 of {0,1}^3
+    >>> dst = np.empty_like(src)
+    >>> expand_into(src, dst, 3), dst
+    (4, array([23], dtype=uint64))
+    """
     return expand_dist(src, dst, N, None, -1, threads)
 
 
 def expand_dist(src: np.ndarray, dst: np.ndarray, N: int, dist: np.ndarray | None, level: int,
                 threads: int | None = None) -> int:
-    """``dst = EXP(src)``, and ``dist[v] = level`` for every vertex ``v`` of ``dst \\ src`` (when
-    ``dist`` is given: ``uint8`` of length ``2^N``). Returns ``|EXP(src)|``."""
+    """``dst = EXP(src)``, and ``dist[v] = level`` for every vertex ``v`` of ``dst \\ src``.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        The bitset of the set (C-contiguous ``uint64``, ``max(1, 2^(N-6))`` words).
+    dst : numpy.ndarray
+        Where ``EXP(src)`` is written: a bitset of the same size that does not overlap ``src``.
+    N : int
+        The dimension.
+    dist : numpy.ndarray or None
+        The distances (C-contiguous ``uint8``, ``2^N`` entries), written in place for the new
+        vertices; ``None``: no distances.
+    level : int
+        The distance of the new vertices (ignored without ``dist``).
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    int
+        ``|EXP(src)|``, the number of set bits of ``dst``.
+
+    Examples
+    --------
+    >>> dist = np.array([0, 9, 9, 9, 9, 9, 9, 9], np.uint8)
+    >>> expand_dist(np.array([1], np.uint64), np.empty(1, np.uint64), 3, dist, 1), dist
+    (4, array([0, 1, 1, 9, 1, 9, 9, 9], dtype=uint8))
+    """
     N = _check(src, N)
     _check(dst, N)
     if np.shares_memory(src, dst):
@@ -325,7 +381,26 @@ def expand_dist(src: np.ndarray, dst: np.ndarray, N: int, dist: np.ndarray | Non
 
 
 def popcount(words: np.ndarray, threads: int | None = None) -> int:
-    """Number of set bits of a ``uint64`` array."""
+    """Number of set bits of a ``uint64`` array.
+
+    Parameters
+    ----------
+    words : array_like
+        The words (converted to a contiguous ``uint64`` array, flattened).
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    int
+        The population count.
+
+    Examples
+    --------
+    >>> popcount(np.array([3, 2**63], np.uint64))
+    3
+    """
     words = np.ascontiguousarray(words, dtype=np.uint64).ravel()
     parts = _ranges(words.size, _threads() if threads is None else threads)
     if len(parts) == 1:
@@ -355,7 +430,28 @@ def _complement_range(words, last_mask, lo, hi):
 
 
 def complement(words: np.ndarray, N: int, threads: int | None = None) -> np.ndarray:
-    """In place: the bitset of the vertices *not* in the set (returns ``words``)."""
+    """In place: the bitset of the vertices *not* in the set.
+
+    Parameters
+    ----------
+    words : numpy.ndarray
+        The bitset (C-contiguous ``uint64``, ``max(1, 2^(N-6))`` words), overwritten.
+    N : int
+        The dimension (for ``N < 6`` the bits of vertices beyond ``2^N`` stay 0).
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``words`` itself.
+
+    Examples
+    --------
+    >>> complement(np.array([1], np.uint64), 2)     # {0} -> {1, 2, 3}
+    array([14], dtype=uint64)
+    """
     N = _check(words, N)
     last = np.uint64((1 << (2 ** N)) - 1) if N < 6 else ~_ZERO
     _run(_complement_range, words.size, threads, words, last)
@@ -380,8 +476,35 @@ def _weight_range(words, N, lo_w, hi_w, lo, hi):
 
 def weight_class(N: int, max_weight: int, min_weight: int = 0,
                  threads: int | None = None) -> np.ndarray:
-    """Bitset of the vertices of ``{0,1}^N`` with ``min_weight <= |v| <= max_weight`` (Hamming
-    weight = number of 1 coordinates): a Hamming ball around ``0`` when ``min_weight = 0``."""
+    """Bitset of the vertices of ``{0,1}^N`` with ``min_weight <= |v| <= max_weight``.
+
+    The Hamming weight ``|v|`` is the number of 1 coordinates: a Hamming ball around ``0`` when
+    ``min_weight = 0``.
+
+    Parameters
+    ----------
+    N : int
+        The dimension.
+    max_weight : int
+        The largest weight in the set.
+    min_weight : int
+        The smallest weight in the set.
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    numpy.ndarray
+        The bitset (``uint64``, ``max(1, 2^(N-6))`` words).
+
+    Examples
+    --------
+    The vertices 0, 1, 2 and 4 of ``{0,1}^3``:
+
+    >>> weight_class(3, 1)
+    array([23], dtype=uint64)
+    """
     N = int(N)
     words = np.empty(max(1, 2 ** (N - 6)) if N >= 6 else 1, np.uint64)
     _run(_weight_range, words.size, threads, words, N, int(min_weight), int(max_weight))
@@ -423,10 +546,46 @@ def _argmax_range(words, N, t_hi, t_mid, mid_bits, t_lo, target, lo, hi):
 
 def argmax_class(N: int, t_hi: np.ndarray, t_mid: np.ndarray, mid_bits: int, t_lo: np.ndarray,
                  target: int, threads: int | None = None) -> np.ndarray:
-    """Bitset of the vertices ``v = 64 k + b`` of ``{0,1}^N`` whose class
-    ``argmax_c (t_hi[k >> mid_bits, c] + t_mid[k mod 2^mid_bits, c]) + t_lo[c, b]`` is
-    ``target``: a linear classifier split into three lookup tables (two additions per class
-    and vertex; ``t_lo`` has shape ``(classes, min(64, 2^N))``)."""
+    """Bitset of the vertices ``v = 64 k + b`` of ``{0,1}^N`` that a table classifier labels
+    ``target``.
+
+    The class of ``v`` is ``argmax_c (t_hi[k >> mid_bits, c] + t_mid[k mod 2^mid_bits, c]) +
+    t_lo[c, b]`` (the first maximum wins, as in ``np.argmax``): a linear classifier split into
+    three lookup tables, two additions per class and vertex.
+
+    Parameters
+    ----------
+    N : int
+        The dimension.
+    t_hi : numpy.ndarray
+        Scores indexed by the high bits ``k >> mid_bits`` of the word index ``k``, shape
+        ``(rows, classes)``.
+    t_mid : numpy.ndarray
+        Scores indexed by the low ``mid_bits`` bits of the word index, shape
+        ``(2^mid_bits, classes)``.
+    mid_bits : int
+        How many word-index bits ``t_mid`` covers.
+    t_lo : numpy.ndarray
+        Scores of the in-word bits, shape ``(classes, min(64, 2^N))``.
+    target : int
+        The class whose vertices are set.
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    numpy.ndarray
+        The bitset (``uint64``, ``max(1, 2^(N-6))`` words).
+
+    Examples
+    --------
+    On ``{0,1}^2`` (one word, no word-index bits), class 1 wins on vertices 1 and 3:
+
+    >>> t_lo = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
+    >>> argmax_class(2, np.zeros((1, 2)), np.zeros((1, 2)), 0, t_lo, 1)
+    array([10], dtype=uint64)
+    """
     N = int(N)
     words = np.empty(max(1, 2 ** (N - 6)) if N >= 6 else 1, np.uint64)
     _run(_argmax_range, words.size, threads, words, N, np.ascontiguousarray(t_hi, np.float64),
@@ -445,8 +604,26 @@ def _copy_range(src, dst, lo, hi):
 
 
 def copy_into(src: np.ndarray, dst: np.ndarray, threads: int | None = None) -> None:
-    """``dst[:] = src`` on the kernels' threads: the memory floor of one expansion step (one
-    read and one write of the bitset), measured the way the kernel moves memory."""
+    """``dst[:] = src`` on the kernels' threads.
+
+    The memory floor of one expansion step (one read and one write of the bitset), measured the
+    way the kernel moves memory.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        The words to copy (a 1-D array).
+    dst : numpy.ndarray
+        Where they go: the same shape and dtype.
+    threads : int, optional
+        Worker threads (default: ``$COMPANION_BFS_THREADS``, else the available cores, at most
+        8).
+
+    Returns
+    -------
+    None
+        ``dst`` is written in place.
+    """
     if src.shape != dst.shape or src.dtype != dst.dtype:
         raise ValueError("copy_into: src and dst must have the same shape and dtype")
     _run(_copy_range, src.size, threads, src, dst)
