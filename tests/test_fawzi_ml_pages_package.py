@@ -91,7 +91,9 @@ def test_table1_rows_are_the_papers_layout_with_printed_formats():
     assert [r["classifier"] for r in rows] == ["net 0", "net 1", "net 2",
                                                 "upper bound (ten equal classes)"]
     assert rows[0]["error rate"] == "10.0%" and rows[-1]["error rate"] == "-"
-    assert rows[0][r"$r_\mathcal{Z}/\|z\|$"] == r"$6 \times 10^{-3}$"
+    assert rows[0][r"$r_\mathcal{Z}/\|z\|$"] == r"$6.0 \times 10^{-3}$"
+    assert le._sci(0.1997) == r"$2.0 \times 10^{-1}$"
+    assert le._sci(0.00996) == r"$1.0 \times 10^{-2}$"
     assert rows[-1][r"$r^*/\|g(z)\|$"] == r"$3.6 \times 10^{-1}$"
     paper = le.paper_table1_rows()
     assert paper[0][r"$r^*/\|g(z)\|$"] == r"$3.9 \times 10^{-3}$"   # printed 0.39e-2

@@ -550,7 +550,10 @@ def _sci(v: float) -> str:
     if v == 0:
         return "$0$"
     e = int(math.floor(math.log10(abs(v))))
-    return f"${v / 10 ** e:.2g} \\times 10^{{{e}}}$"
+    m = round(v / 10 ** e, 1)
+    if abs(m) >= 10:  # 9.96 rounds up to the next power of ten
+        m, e = m / 10, e + 1
+    return f"${m:.1f} \\times 10^{{{e}}}$"
 
 
 #: The columns of Table 1 as the book shows it (the paper's table, transposed).
