@@ -62,7 +62,8 @@ def test_every_figure_of_a_kernel_is_displayed():
                       "plotting.label(ax, 'x', 'y')"),
         new_code_cell("with plotting.style():\n    fig, ax = plotting.figure(ncols=2)\n"
                       "fig = plotting.image_rows({'x': np.ones((2, 8, 8))})"),
-        new_code_cell("fig, ax = plotting.figure()\nax.plot([1, 0])\nplotting.label(ax, 'x', 'y')"),
+        new_code_cell("fig, ax = plotting.figure()\nax.plot([1, 0])\n"
+                      "plotting.label(ax, 'x', 'y')"),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}

@@ -1,8 +1,9 @@
-"""Fawzi et al., Section 4 (Table 1): a generator, three classifiers and their three robustness notions.
+"""Fawzi et al., Section 4 (Table 1): a generator, three classifiers, three robustness notions.
 
 For latent samples ``z ~ N(0, I_d)`` and a classifier ``f`` on images:
 
-* ``r_Z(z)``: robustness in latent space, DeepFool on ``f(g(.))`` (the paper reports ``r_Z/||z||``);
+* ``r_Z(z)``: robustness in latent space, DeepFool on ``f(g(.))`` (the paper reports
+  ``r_Z/||z||``);
 * ``r_X(z)``: in-distribution robustness, ``||g(z + r) - g(z)||`` for the latent perturbation ``r``
   DeepFool found (the paper's normalisation, derived in the notebook: ``r_X/||g(z)||``);
 * ``r*(z)``: unconstrained robustness, DeepFool on ``f`` at ``g(z)`` (normalised by ``||g(z)||``).
@@ -31,6 +32,16 @@ from .attacks import compose, deepfool
 from .bounds import gaussian_isoperimetry as gi
 from .generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
 from .training import TrainConfig, accuracy, train
+
+__all__ = ["DATASETS", "LATENT_DIM", "MODULUS_FAILURE", "MODULUS_T", "NearestNeighbourCheck",
+           "PAPER_DATA", "PAPER_TABLE1", "Robustness", "Setup", "TABLE1_COLUMNS", "TRAINING",
+           "Theorem4Curve", "class_measures", "classifiers", "declare_data", "generator",
+           "generator_modulus", "image_mean_bound", "image_quantile_bound",
+           "latent_quantile_bound", "latent_samples", "log_bins", "measure", "measured",
+           "measures_of", "modulus_of", "modulus_with_failure", "nearest_neighbour_check",
+           "paper_table1_rows", "percentile", "percentile25", "setup", "table1",
+           "table1_bound_rows", "table1_markdown", "table1_rows", "theorem4_curve",
+           "theorem6_rows", "training_data"]
 
 LATENT_DIM = 100  # as in the paper
 
@@ -119,7 +130,8 @@ def classifiers(dataset: str, profile: str, seed: int, data=None):
     X, Y, Xt, Yt, _ = data if data is not None else training_data(dataset, profile, seed)
     out = []
     for label, name, kwargs in cfg["classifiers"]:
-        spec = {"name": name, "kwargs": dict(in_channels=int(X.shape[1]), input_size=int(X.shape[2]),
+        spec = {"name": name, "kwargs": dict(in_channels=int(X.shape[1]),
+                                             input_size=int(X.shape[2]),
                                              num_classes=10, **kwargs)}
         key = {"what": "classifier", "dataset": dataset, "seed": seed, "n": int(X.shape[0]),
                "epochs": cfg["clf_epochs"], "spec": spec}
@@ -160,7 +172,10 @@ def generator_modulus(G, key: dict, n_samples: int, steps: int, seed: int) -> Mo
 
 
 def latent_samples(n: int, seed: int) -> torch.Tensor:
-    """``n`` latent vectors ``z ~ N(0, I_100)``, deterministic for a seed."""
+    """``n`` latent vectors ``z ~ N(0, I_100)``, deterministic for a seed.
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     gen = torch.Generator().manual_seed(seed)
     return torch.randn(n, LATENT_DIM, generator=gen)
 
@@ -231,7 +246,10 @@ def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray
 
 
 def percentile(values: np.ndarray, q: float) -> float:
-    """The smallest ``t`` with empirical ``P(r <= t) >= q`` (``0 < q <= 1``)."""
+    """The smallest ``t`` with empirical ``P(r <= t) >= q`` (``0 < q <= 1``).
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     if not 0 < q <= 1:
         raise ValueError(f"q must lie in (0, 1], got {q!r}")
     v = np.sort(np.asarray(values, dtype=float))
@@ -239,13 +257,19 @@ def percentile(values: np.ndarray, q: float) -> float:
 
 
 def percentile25(values: np.ndarray) -> float:
-    """The paper's statistic: the smallest ``t`` with empirical ``P(r <= t) >= 0.25``."""
+    """The paper's statistic: the smallest ``t`` with empirical ``P(r <= t) >= 0.25``.
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     return percentile(values, 0.25)
 
 
 def log_bins(groups, bound: float, n: int = 25, pad: float = 0.1) -> np.ndarray:
     """``n`` logarithmically spaced histogram edges covering the finite positive values of
-    every array in ``groups`` and ``bound``, padded by ``pad`` decades on each side."""
+    every array in ``groups`` and ``bound``, padded by ``pad`` decades on each side.
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     v = np.concatenate([np.asarray(g, dtype=float).ravel() for g in groups])
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
@@ -255,7 +279,8 @@ def log_bins(groups, bound: float, n: int = 25, pad: float = 0.1) -> np.ndarray:
 
 
 def latent_quantile_bound(measures, q: float = 0.25) -> float:
-    """Theorem 1: the ``q``-quantile of ``r_Z`` is at most the ``eps`` where Eq. (1) reaches ``q``."""
+    """Theorem 1: the ``q``-quantile of ``r_Z`` is at most the ``eps`` where Eq. (1) reaches
+    ``q``."""
     return gi.theorem1_quantile(q, measures)
 
 
@@ -273,6 +298,8 @@ def image_quantile_bound(measures, modulus, q: float = 0.25) -> float:
 
 def image_mean_bound(measures, modulus, diameter: float) -> float:
     """Theorem 5: ``E r_X <= omega(E-bound of Theorem 2)`` for a concave ``omega``.
+
+    Used on :doc:`/notebooks/fawzi-theorems4-5`.
 
     We use the concave majorant of the estimated modulus (larger, so the bound stays valid).
     The estimated modulus may fail with probability ``failure_prob`` over ``z``; there ``r_X`` is
@@ -321,6 +348,8 @@ class Theorem4Curve:
 def theorem4_curve(measures, modulus: Modulus, r_X, eps) -> Theorem4Curve:
     """Eq. (6) (Theorem 4 with a probabilistic modulus) next to the measured ``r_X``.
 
+    Used on :doc:`/notebooks/fawzi-theorems4-5`.
+
     Parameters
     ----------
     measures : array
@@ -345,7 +374,10 @@ def theorem4_curve(measures, modulus: Modulus, r_X, eps) -> Theorem4Curve:
 def modulus_with_failure(modulus: Modulus, failure_prob: float) -> Modulus:
     """The same ascent maxima read at another failure probability ``delta`` (the rule of
     :func:`companion.generative.estimate_modulus`: the ``1 - delta`` quantile, next order
-    statistic above, made non-decreasing)."""
+    statistic above, made non-decreasing).
+
+    Used on :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     if modulus.samples is None:
         raise ValueError("this modulus keeps no ascent samples")
     if not 0 <= failure_prob < 1:
@@ -381,7 +413,11 @@ PAPER_DATA = "svhn"
 
 def declare_data(rec, train_ds) -> None:
     """Declare the training data in the records session ``rec``, and, unless it is SVHN, that it
-    stands in for the paper's SVHN (an explicit substitution, next to any the data layer made)."""
+    stands in for the paper's SVHN (an explicit substitution, next to any the data layer made).
+
+    Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorem6`,
+    :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     p = train_ds.provenance
     notes = [p.get("substitution")]
     if p["name"] != PAPER_DATA:
@@ -393,7 +429,11 @@ def declare_data(rec, train_ds) -> None:
 
 
 def setup(dataset: str, profile: str, seed: int) -> Setup:
-    """Load the data and train (or load from the cache) the generator and the classifiers."""
+    """Load the data and train (or load from the cache) the generator and the classifiers.
+
+    Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorem6`,
+    :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     X, Y, Xt, Yt, train_ds = training_data(dataset, profile, seed)
     G, G_meta = generator(dataset, profile, seed, X)
     clfs = classifiers(dataset, profile, seed, (X, Y, Xt, Yt, train_ds))
@@ -402,7 +442,10 @@ def setup(dataset: str, profile: str, seed: int) -> Setup:
 
 def measured(s: Setup, index: int, n_z: int) -> Robustness:
     """:func:`measure` for classifier ``index`` of ``s`` at ``n_z`` latents (seeded by ``s.seed``),
-    computed once and cached, so the notebooks that show the same samples share the work."""
+    computed once and cached, so the notebooks that show the same samples share the work.
+
+    Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     label, f, meta = s.classifiers[index]
     key = {"generator": s.G_meta["key"], "classifier": meta["key"], "n_z": n_z, "seed": s.seed}
 
@@ -414,12 +457,19 @@ def measured(s: Setup, index: int, n_z: int) -> Robustness:
 
 
 def measures_of(s: Setup, index: int, n: int) -> np.ndarray:
-    """Class measures ``nu(C_i)`` of classifier ``index`` in latent space (Monte Carlo, ``n`` samples)."""
+    """Class measures ``nu(C_i)`` of classifier ``index`` in latent space (Monte Carlo, ``n``
+    samples).
+
+    Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     return class_measures(s.classifiers[index][1], s.G, n, s.seed + 2000)
 
 
 def modulus_of(s: Setup, n_samples: int, steps: int) -> Modulus:
-    """The generator's probabilistic modulus of continuity (cached; see :func:`generator_modulus`)."""
+    """The generator's probabilistic modulus of continuity (cached; see :func:`generator_modulus`).
+
+    Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorems4-5`.
+    """
     return generator_modulus(s.G, s.G_meta["key"], n_samples, steps, s.seed + 3000)
 
 
@@ -446,7 +496,8 @@ class NearestNeighbourCheck:
     inversion_distance: np.ndarray | None = None
 
     def proof_inequality(self) -> np.ndarray:
-        """``witness <= 2 r_star_tilde`` (the triangle inequality of the proof), where it applies."""
+        """``witness <= 2 r_star_tilde`` (the triangle inequality of the proof), where it
+        applies."""
         return self.witness <= 2 * self.r_star_tilde * (1 + 1e-6)
 
     def summary(self) -> dict:
@@ -471,7 +522,10 @@ class NearestNeighbourCheck:
 
 def theorem6_rows(labels, checks) -> tuple[list[dict], list[dict]]:
     """Two tables for :func:`companion.display.table`: the proof's checks per classifier, and
-    the robustness figures (see :meth:`NearestNeighbourCheck.summary`)."""
+    the robustness figures (see :meth:`NearestNeighbourCheck.summary`).
+
+    Used on :doc:`/notebooks/fawzi-theorem6`.
+    """
     proof, robust = [], []
     for label, c in zip(labels, checks):
         m = c.summary()
@@ -486,8 +540,11 @@ def theorem6_rows(labels, checks) -> tuple[list[dict], list[dict]]:
 
 
 def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: int,
-                            inversion_restarts: int, bisection_steps: int) -> NearestNeighbourCheck:
+                            inversion_restarts: int,
+                            bisection_steps: int) -> NearestNeighbourCheck:
     """Attack the nearest-neighbour classifier ``f~`` of classifier ``index`` at ``n_z`` latents.
+
+    Used on :doc:`/notebooks/fawzi-theorem6`.
 
     The segment runs from ``g(z)`` to ``g(z + r)``, where ``r`` is the latent DeepFool
     perturbation of :func:`measured` (the same first ``n_z`` latents): its end point lies in the
@@ -526,7 +583,10 @@ def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: 
 def table1(s: Setup, results: list, measures: list, modulus: Modulus) -> dict:
     """Table 1 of the paper from our measurements: per classifier the test error and the 25th
     percentiles of the three normalised robustness notions, the bounds with the measured class
-    measures, and the bounds for ten equiprobable classes (the paper's ``upper bound`` column)."""
+    measures, and the bounds for ten equiprobable classes (the paper's ``upper bound`` column).
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     x_norm = float(np.mean(results[0].x_norm))
     rows = []
     for (label, f, meta), res, m in zip(s.classifiers, results, measures):
@@ -569,6 +629,8 @@ def _table1_line(name: str, error, r_Z: float, r_X: float, r_star: float) -> dic
 def table1_rows(table: dict) -> list[dict]:
     """Our Table 1, one row per classifier and a last row of upper bounds (ten equal classes).
 
+    Used on :doc:`/notebooks/fawzi-experiments`.
+
     The paper's table transposed (a classifier per row keeps the columns narrow); the values
     are 25th percentiles of the normalised robustness, formatted as the paper prints them.
     Pass the rows to :func:`companion.display.table`.
@@ -581,7 +643,10 @@ def table1_rows(table: dict) -> list[dict]:
 
 
 def paper_table1_rows() -> list[dict]:
-    """The paper's Table 1 (SVHN) in the layout of :func:`table1_rows`."""
+    """The paper's Table 1 (SVHN) in the layout of :func:`table1_rows`.
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     P = PAPER_TABLE1
     out = [_table1_line(name, P["error"][i], P["r_Z"][i], P["r_X"][i], P["r_star"][i])
            for i, name in enumerate(P["classifiers"])]
@@ -591,7 +656,10 @@ def paper_table1_rows() -> list[dict]:
 
 def table1_bound_rows(table: dict) -> list[dict]:
     """Per classifier, the two bounds with its own (measured) class measures next to the
-    measured 25th percentiles they bound."""
+    measured 25th percentiles they bound.
+
+    Used on :doc:`/notebooks/fawzi-experiments`.
+    """
     cols = ("classifier", r"$r_\mathcal{Z}/\|z\|$", r"Theorem 1 bound",
             r"$r_\mathcal{X}/\|g(z)\|$", r"Theorem 4 bound")
     return [dict(zip(cols, (r["label"], _sci(r["r_Z"]), _sci(r["bound_Z"]), _sci(r["r_X"]),
