@@ -56,7 +56,7 @@ GROUPS: dict[str, dict[str, list[str]]] = {
         "discrete/verification.py": ["tests/test_discrete_verification.py"],
     },
     "latent": {
-        "latent_partitions.py": ["tests/test_latent_partitions.py", "tests/test_fawzi_pages_helpers.py"],
+        "bounds/latent_partitions.py": ["tests/test_latent_partitions.py", "tests/test_fawzi_pages_helpers.py"],
     },
     "records": {
         "records.py": ["tests/test_records.py", "tests/test_records_format.py"],

@@ -35,18 +35,17 @@ MACHINERY = {"catalogue.py", "cli.py", "pipeline.py", "scorecard.py", "__main__.
 #: from this list once that session lands.
 PENDING_ALL = {
     "generative/continuity.py", "generative/dcgan.py", "generative/inversion.py",
-    "generative/vae.py", "latent_experiment.py",
+    "generative/vae.py",
 }
 #: Modules whose functions carry *Used on* (what a page shows is computed there). The page
 #: helpers every page calls (records, display, plotting, catalogue) do not.
 USED_ON_SCOPE = ("companion.bounds", "companion.discrete", "companion.chapters",
-                 "companion.latent_partitions", "companion.latent_experiment")
+                 "companion.generative.robustness")
 #: Pending: modules another session is editing now; *Used on* is added when it lands.
-PENDING_USED_ON = {"companion.latent_partitions", "companion.latent_experiment"}
+PENDING_USED_ON: set = set()
 #: Pending pages (being rewritten by another session): what they use may or may not be named in
 #: *Used on* until they land.
-PENDING_PAGES = {"/notebooks/fawzi-theorems4-5", "/notebooks/fawzi-theorem6",
-                 "/notebooks/fawzi-experiments"}
+PENDING_PAGES: set = set()
 #: The mathematical modules in numpydoc form, with doctest examples for every public function.
 NUMPYDOC = ["companion.bounds.gaussian_isoperimetry", "companion.discrete.isoperimetry",
             "companion.discrete.bit_depth", "companion.discrete.robust_classifier",

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from companion import latent_experiment as le
+from companion.bounds import image_space
+from companion.chapters.fawzi import experiment as le
+from companion.generative import robustness as rb
 from companion.bounds import gaussian_isoperimetry as gi
 from companion.display import markdown_table
 from companion.generative import Modulus
@@ -18,7 +20,7 @@ def test_theorem4_curve_is_eq6_and_skips_the_trivial_eps_zero():
     measures = np.full(10, 0.1)
     eps = np.linspace(0, 6, 61)
     r_X = np.linspace(0.1, 3.0, 50)
-    c = le.theorem4_curve(measures, LIN, r_X, eps)
+    c = image_space.theorem4_curve(measures, LIN, r_X, eps)
     expected = np.clip(gi.theorem1_bound(eps / 3.0, measures) - 0.05, 0, 1)
     assert np.allclose(c.bound, expected)
     assert c.bound[0] == 0 and c.ecdf[0] == 0
@@ -32,14 +34,14 @@ def test_theorem4_curve_is_eq6_and_skips_the_trivial_eps_zero():
 
 
 def test_theorem4_curve_worst_fails_where_the_bound_says_nothing():
-    c = le.theorem4_curve(np.full(10, 0.1), LIN, np.ones(10), np.array([0.0]))
+    c = image_space.theorem4_curve(np.full(10, 0.1), LIN, np.ones(10), np.array([0.0]))
     with pytest.raises(ValueError, match="grid"):
         c.worst()
 
 
 def test_theorem4_check_can_fail():
     # a measured distribution far to the right of the bound: the closest point is below it
-    c = le.theorem4_curve(np.full(10, 0.1), LIN, np.full(100, 50.0), np.linspace(0, 6, 61))
+    c = image_space.theorem4_curve(np.full(10, 0.1), LIN, np.full(100, 50.0), np.linspace(0, 6, 61))
     j = c.worst()
     assert c.ecdf[j] + 3 * c.se[j] < c.bound[j]
     violated = c.informative & (c.ecdf + 3 * c.se < c.bound)
@@ -51,23 +53,23 @@ def test_modulus_with_failure_reads_the_same_samples():
     samples = np.sort(rng.uniform(0, 1, (3, 40)), axis=0) * np.array([[1.0], [2.0], [3.0]])
     q = np.quantile(samples, 0.95, axis=1, method="higher")
     mod = Modulus(np.array([0.0, 1.0, 2.0, 3.0]), np.concatenate([[0], q]), 0.05, samples)
-    same = le.modulus_with_failure(mod, 0.05)
+    same = image_space.modulus_with_failure(mod, 0.05)
     assert np.allclose(same.omega, mod.omega)
-    worst = le.modulus_with_failure(mod, 0.0)
+    worst = image_space.modulus_with_failure(mod, 0.0)
     assert np.allclose(worst.omega[1:], samples.max(axis=1))
-    assert np.all(le.modulus_with_failure(mod, 0.3).omega <= same.omega)
+    assert np.all(image_space.modulus_with_failure(mod, 0.3).omega <= same.omega)
     with pytest.raises(ValueError):
-        le.modulus_with_failure(LIN, 0.1)  # keeps no samples
+        image_space.modulus_with_failure(LIN, 0.1)  # keeps no samples
     with pytest.raises(ValueError):
-        le.modulus_with_failure(mod, 1.0)
+        image_space.modulus_with_failure(mod, 1.0)
 
 
 def test_percentile_generalises_the_papers_statistic():
     v = np.array([5.0, 1.0, 4.0, 2.0, 3.0, math.inf])
-    assert le.percentile(v, 0.25) == le.percentile25(v) == 2.0
-    assert le.percentile(v, 0.5) == 3.0 and le.percentile(v, 1.0) == math.inf
+    assert rb.percentile(v, 0.25) == rb.percentile25(v) == 2.0
+    assert rb.percentile(v, 0.5) == 3.0 and rb.percentile(v, 1.0) == math.inf
     with pytest.raises(ValueError):
-        le.percentile(v, 0.0)
+        rb.percentile(v, 0.0)
 
 
 def test_log_bins_cover_values_and_bound():

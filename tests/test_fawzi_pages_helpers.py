@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import norm
 
 from companion.bounds import gaussian_isoperimetry as gi
-from companion.latent_partitions import Checkerboard
+from companion.bounds.latent_partitions import Checkerboard
 
 
 @pytest.mark.parametrize("measures", [[0.5, 0.5], [0.2, 0.3, 0.5], [0.1] * 10, [0.0, 0.4, 0.6]])

@@ -10,7 +10,9 @@ import torch
 from torch import nn
 
 from companion import artifacts
-from companion import latent_experiment as le
+from companion.bounds import image_space
+from companion.chapters.fawzi import experiment as le
+from companion.generative import robustness as rb
 from companion.bounds import gaussian_isoperimetry as gi
 from companion.generative import Modulus
 
@@ -81,7 +83,7 @@ def test_measure_on_linear_generator_and_classifier_matches_closed_forms():
         f.weight.copy_(A)
         f.bias.copy_(b)
     z = torch.randn(20, d, dtype=torch.float64)
-    res = le.measure(f, G, z)
+    res = rb.measure(f, G, z)
     x = z @ W.T
     lab = (x @ A.T + b).argmax(1)
 
@@ -114,18 +116,18 @@ def test_measure_on_linear_generator_and_classifier_matches_closed_forms():
 def test_quantile_bounds_follow_the_theorems():
     measures = np.full(10, 0.1)
     # Theorem 1 with 10 equal classes: the paper's 0.158 (Table 1 bound times sqrt(100))
-    assert le.latent_quantile_bound(measures) == pytest.approx(
+    assert image_space.latent_quantile_bound(measures) == pytest.approx(
         float(gi.equal_classes_quantile(0.25, 10)), abs=1e-9)
     lin = Modulus(np.array([0.0, 1.0, 2.0]), np.array([0.0, 3.0, 6.0]), failure_prob=0.05)
     eps = gi.theorem1_quantile(0.30, measures)
-    assert le.image_quantile_bound(measures, lin) == pytest.approx(3.0 * eps)
-    assert le.image_mean_bound(measures, lin, diameter=10.0) == pytest.approx(
+    assert image_space.image_quantile_bound(measures, lin) == pytest.approx(3.0 * eps)
+    assert image_space.image_mean_bound(measures, lin, diameter=10.0) == pytest.approx(
         3.0 * gi.theorem2_bound(measures) + 0.5)
 
 
 def test_percentile25_is_the_papers_statistic():
     v = np.arange(1.0, 101.0)
-    t = le.percentile25(v)
+    t = rb.percentile25(v)
     assert np.mean(v <= t) >= 0.25 and np.mean(v < t) < 0.25
 
 

@@ -1,4 +1,4 @@
-"""Tests of companion.latent_partitions: exact r_Z against brute-force nearest-boundary search,
+"""Tests of companion.bounds.latent_partitions: exact r_Z against brute-force nearest-boundary search,
 exact distributions against Monte Carlo (fixed seeds, 5 standard errors) and quadrature."""
 import math
 
@@ -8,7 +8,7 @@ from scipy import integrate
 from scipy.stats import norm
 
 from companion.bounds import gaussian_isoperimetry as gi
-from companion.latent_partitions import (Checkerboard, RotatedSectorPair, Sectors, Slabs, empirical_cdf, map_latent,
+from companion.bounds.latent_partitions import (Checkerboard, RotatedSectorPair, Sectors, Slabs, empirical_cdf, map_latent,
                                          sample_latent)
 
 H = 0.004                                     # brute-force grid spacing
@@ -229,7 +229,7 @@ def test_rayleigh_cdf_is_the_law_of_a_scaled_2d_gaussian_norm():
     import warnings
     from scipy.stats import rayleigh
 
-    from companion.latent_partitions import _rayleigh_cdf
+    from companion.bounds.latent_partitions import _rayleigh_cdf
 
     eps = np.array([0.0, 0.3, 1.0, 2.5])
     for scale in (0.5, 1.0, 3.0):

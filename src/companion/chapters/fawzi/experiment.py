@@ -1,4 +1,4 @@
-"""Fawzi et al., Section 4 (Table 1): a generator, three classifiers, three robustness notions.
+"""Fawzi et al., Section 4 (Table 1): the chapter's generator, classifiers and measurements.
 
 For latent samples ``z ~ N(0, I_d)`` and a classifier ``f`` on images:
 
@@ -8,9 +8,10 @@ For latent samples ``z ~ N(0, I_d)`` and a classifier ``f`` on images:
   DeepFool found (the paper's normalisation, derived in the notebook: ``r_X/||g(z)||``);
 * ``r*(z)``: unconstrained robustness, DeepFool on ``f`` at ``g(z)`` (normalised by ``||g(z)||``).
 
-Each is measured by an attack, so each is an *upper* estimate of the exact minimum; comparing
-them with the theorems' upper bounds is therefore conservative (a measured value below the
-bound says the true value is below it too).
+(measured by :mod:`companion.generative.robustness`, bounded by
+:mod:`companion.bounds.image_space`). Each is measured by an attack, so each is an *upper*
+estimate of the exact minimum; comparing them with the theorems' upper bounds is therefore
+conservative (a measured value below the bound says the true value is below it too).
 
 The trained networks are shared by the notebooks through :mod:`companion.artifacts`. What is
 trained depends on the profile only through :data:`TRAINING` (so every notebook of a profile sees
@@ -25,23 +26,22 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import data as _data
-from . import models as _models
-from .artifacts import cached_arrays, cached_model
-from .attacks import compose, deepfool
-from .bounds import gaussian_isoperimetry as gi
-from .generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
-from .training import TrainConfig, accuracy, train
+from ... import data as _data
+from ... import models as _models
+from ...artifacts import cached_arrays, cached_model
+from ...bounds import gaussian_isoperimetry as gi
+from ...bounds.image_space import image_quantile_bound, latent_quantile_bound
+from ...generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
+from ...generative.robustness import (Robustness, _predict, class_measures, latent_samples,
+                                      measure, percentile25)
+from ...training import TrainConfig, accuracy, train
 
 __all__ = ["DATASETS", "LATENT_DIM", "MODULUS_FAILURE", "MODULUS_T", "NearestNeighbourCheck",
-           "PAPER_DATA", "PAPER_TABLE1", "Robustness", "Setup", "TABLE1_COLUMNS", "TRAINING",
-           "Theorem4Curve", "class_measures", "classifiers", "declare_data", "generator",
-           "generator_modulus", "image_mean_bound", "image_quantile_bound",
-           "latent_quantile_bound", "latent_samples", "log_bins", "measure", "measured",
-           "measures_of", "modulus_of", "modulus_with_failure", "nearest_neighbour_check",
-           "paper_table1_rows", "percentile", "percentile25", "setup", "table1",
-           "table1_bound_rows", "table1_markdown", "table1_rows", "theorem4_curve",
-           "theorem6_rows", "training_data"]
+           "PAPER_DATA", "PAPER_TABLE1", "Setup", "TABLE1_COLUMNS", "TRAINING", "classifiers",
+           "declare_data", "generator", "generator_modulus", "log_bins", "measured",
+           "measures_of", "modulus_of", "nearest_neighbour_check", "paper_table1_rows", "setup",
+           "table1", "table1_bound_rows", "table1_markdown", "table1_rows", "theorem6_rows",
+           "training_data"]
 
 LATENT_DIM = 100  # as in the paper
 
@@ -171,99 +171,6 @@ def generator_modulus(G, key: dict, n_samples: int, steps: int, seed: int) -> Mo
     return Modulus(arr["t"], arr["omega"], MODULUS_FAILURE, arr["samples"])
 
 
-def latent_samples(n: int, seed: int) -> torch.Tensor:
-    """``n`` latent vectors ``z ~ N(0, I_100)``, deterministic for a seed.
-
-    Used on :doc:`/notebooks/fawzi-experiments`.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    return torch.randn(n, LATENT_DIM, generator=gen)
-
-
-@dataclass
-class Robustness:
-    """Per-sample robustness of one classifier at latent samples ``z`` (all numpy arrays)."""
-
-    r_Z: np.ndarray          # latent perturbation norm (DeepFool on f o g)
-    r_X: np.ndarray          # ||g(z + r) - g(z)|| for that latent perturbation
-    r_star: np.ndarray       # unconstrained image perturbation norm (DeepFool on f at g(z))
-    z_norm: np.ndarray
-    x_norm: np.ndarray       # ||g(z)||
-    ok_Z: np.ndarray         # attack succeeded (the label really changed)
-    ok_star: np.ndarray
-    labels: np.ndarray       # f(g(z))
-    r_Z_vec: np.ndarray      # the latent perturbations themselves (for examples/plots)
-    r_star_vec: np.ndarray
-
-    def normalised(self) -> dict:
-        """The paper's normalisations: ``r_Z/||z||``, ``r_X/||g(z)||``, ``r*/||g(z)||``."""
-        return {"r_Z": self.r_Z / self.z_norm, "r_X": self.r_X / self.x_norm,
-                "r_star": self.r_star / self.x_norm}
-
-
-@torch.no_grad()
-def _predict(f, x):
-    return f(x).argmax(1)
-
-
-def measure(f, G, z: torch.Tensor, max_iter: int = 50, batch_size: int = 64) -> Robustness:
-    """Measure ``r_Z``, ``r_X`` and ``r*`` of classifier ``f`` at latents ``z`` with DeepFool.
-
-    Failed attacks (rare) get ``inf`` and are reported in ``ok_Z`` / ``ok_star``.
-    """
-    f.eval()
-    G.eval()
-    fg = compose(f, G)
-    parts = []
-    for i in range(0, z.shape[0], batch_size):
-        zb = z[i:i + batch_size]
-        with torch.no_grad():
-            x = G(zb)
-        labels = _predict(f, x)
-        rz = deepfool(fg, zb, labels, max_iter=max_iter)
-        with torch.no_grad():
-            x_moved = G(rz.x_adv)
-            r_x = (x_moved - x).flatten(1).norm(dim=1)
-            ok_z = rz.success & (_predict(f, x_moved) != labels)
-        rs = deepfool(f, x, labels, max_iter=max_iter)
-        ok_s = rs.success & (_predict(f, rs.x_adv) != labels)
-        inf = torch.full_like(rz.norms, math.inf)
-        parts.append(dict(
-            r_Z=torch.where(ok_z, rz.norms, inf), r_X=torch.where(ok_z, r_x, inf),
-            r_star=torch.where(ok_s, rs.norms, inf), z_norm=zb.norm(dim=1),
-            x_norm=x.flatten(1).norm(dim=1), ok_Z=ok_z, ok_star=ok_s, labels=labels,
-            r_Z_vec=rz.x_adv - zb, r_star_vec=rs.x_adv - x))
-    cat = {k: torch.cat([p[k] for p in parts]).detach().cpu().numpy() for k in parts[0]}
-    return Robustness(**cat)
-
-
-def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray:
-    """Monte Carlo estimate of the class measures ``nu(C_i(f))`` in latent space."""
-    z = latent_samples(n, seed)
-    with torch.no_grad():
-        labels = torch.cat([_predict(f, G(z[i:i + 512])) for i in range(0, n, 512)])
-    return np.bincount(labels.numpy(), minlength=num_classes) / n
-
-
-def percentile(values: np.ndarray, q: float) -> float:
-    """The smallest ``t`` with empirical ``P(r <= t) >= q`` (``0 < q <= 1``).
-
-    Used on :doc:`/notebooks/fawzi-experiments`.
-    """
-    if not 0 < q <= 1:
-        raise ValueError(f"q must lie in (0, 1], got {q!r}")
-    v = np.sort(np.asarray(values, dtype=float))
-    return float(v[math.ceil(q * len(v)) - 1])
-
-
-def percentile25(values: np.ndarray) -> float:
-    """The paper's statistic: the smallest ``t`` with empirical ``P(r <= t) >= 0.25``.
-
-    Used on :doc:`/notebooks/fawzi-experiments`.
-    """
-    return percentile(values, 0.25)
-
-
 def log_bins(groups, bound: float, n: int = 25, pad: float = 0.1) -> np.ndarray:
     """``n`` logarithmically spaced histogram edges covering the finite positive values of
     every array in ``groups`` and ``bound``, padded by ``pad`` decades on each side.
@@ -276,115 +183,6 @@ def log_bins(groups, bound: float, n: int = 25, pad: float = 0.1) -> np.ndarray:
         raise ValueError("no finite positive value to bin")
     lo, hi = np.log10(v.min()) - pad, np.log10(max(v.max(), bound)) + pad
     return np.logspace(lo, hi, n)
-
-
-def latent_quantile_bound(measures, q: float = 0.25) -> float:
-    """Theorem 1: the ``q``-quantile of ``r_Z`` is at most the ``eps`` where Eq. (1) reaches
-    ``q``."""
-    return gi.theorem1_quantile(q, measures)
-
-
-def image_quantile_bound(measures, modulus, q: float = 0.25) -> float:
-    """Theorem 4 with a probabilistic modulus (footnote 6): the ``q``-quantile of ``r_X`` is at
-    most ``omega(eps)`` where Eq. (1) reaches ``q + failure_prob``.
-
-    Where ``||g(z + r) - g(z)|| <= omega(||r||)`` fails (probability at most ``failure_prob``
-    over ``z``), the event ``r_Z <= eps`` may not imply ``r_X <= omega(eps)``; asking Eq. (1) for
-    ``q + failure_prob`` accounts for it.
-    """
-    eps = gi.theorem1_quantile(q + modulus.failure_prob, measures)
-    return float(modulus(eps))
-
-
-def image_mean_bound(measures, modulus, diameter: float) -> float:
-    """Theorem 5: ``E r_X <= omega(E-bound of Theorem 2)`` for a concave ``omega``.
-
-    Used on :doc:`/notebooks/fawzi-theorems4-5`.
-
-    We use the concave majorant of the estimated modulus (larger, so the bound stays valid).
-    The estimated modulus may fail with probability ``failure_prob`` over ``z``; there ``r_X`` is
-    still at most the ``diameter`` of the image space (``sqrt(m)`` for images in [0, 1]^m), which
-    adds ``failure_prob * diameter`` to the bound.
-    """
-    core = float(modulus.concave_majorant()(gi.theorem2_bound(measures)))
-    return core + modulus.failure_prob * float(diameter)
-
-
-@dataclass
-class Theorem4Curve:
-    """Eq. (6) against the measured distribution of ``r_X`` on a grid of ``eps``.
-
-    ``bound``: the lower bound of Eq. (6) on ``P(r_X <= eps)`` with the modulus' failure
-    probability subtracted (clipped to [0, 1]); ``ecdf``: the empirical ``P(r_X <= eps)`` of
-    the measured values, ``se`` its standard error (at least that of one sample in ``n``).
-    """
-
-    eps: np.ndarray
-    bound: np.ndarray
-    ecdf: np.ndarray
-    se: np.ndarray
-
-    @property
-    def informative(self) -> np.ndarray:
-        """Where the bound says something: ``eps > 0`` and a bound above 0 (at ``eps = 0``
-        both sides are 0, and a comparison there is trivially passed)."""
-        return (self.eps > 0) & (self.bound > 0)
-
-    def worst(self, k: float = 3.0) -> int:
-        """Index of the informative ``eps`` where ``(ecdf + k se) / bound`` is smallest: where
-        the measured distribution comes closest to the bound relative to it.
-
-        The bound is violated somewhere (``ecdf + k se < bound``) exactly when this ratio is
-        below 1 at the returned index, so the check there fails whenever it fails anywhere;
-        the relative distance avoids reporting the small ``eps`` where both sides are nearly 0.
-        Raises ``ValueError`` when the bound is 0 on the whole grid (nothing to check).
-        """
-        idx = np.flatnonzero(self.informative)
-        if idx.size == 0:
-            raise ValueError("Eq. (6) is 0 on the whole grid of eps: extend the grid")
-        return int(idx[np.argmin((self.ecdf[idx] + k * self.se[idx]) / self.bound[idx])])
-
-
-def theorem4_curve(measures, modulus: Modulus, r_X, eps) -> Theorem4Curve:
-    """Eq. (6) (Theorem 4 with a probabilistic modulus) next to the measured ``r_X``.
-
-    Used on :doc:`/notebooks/fawzi-theorems4-5`.
-
-    Parameters
-    ----------
-    measures : array
-        Class measures ``nu(C_i)`` of the classifier in latent space.
-    modulus : Modulus
-        The generator's (probabilistic) modulus of continuity.
-    r_X : array
-        Measured in-distribution robustness at latent samples (``inf`` for failed attacks).
-    eps : array
-        Image-space perturbation norms.
-    """
-    eps = np.asarray(eps, dtype=float)
-    r_X = np.asarray(r_X, dtype=float)
-    bound = np.clip(gi.theorem1_bound(modulus.inverse(eps), measures) - modulus.failure_prob,
-                    0.0, 1.0)
-    ecdf = np.array([np.mean(r_X <= e) for e in eps])
-    n = len(r_X)
-    se = np.sqrt(np.maximum(ecdf * (1 - ecdf), 1.0 / n) / n)
-    return Theorem4Curve(eps, bound, ecdf, se)
-
-
-def modulus_with_failure(modulus: Modulus, failure_prob: float) -> Modulus:
-    """The same ascent maxima read at another failure probability ``delta`` (the rule of
-    :func:`companion.generative.estimate_modulus`: the ``1 - delta`` quantile, next order
-    statistic above, made non-decreasing).
-
-    Used on :doc:`/notebooks/fawzi-theorems4-5`.
-    """
-    if modulus.samples is None:
-        raise ValueError("this modulus keeps no ascent samples")
-    if not 0 <= failure_prob < 1:
-        raise ValueError(f"failure_prob must be in [0, 1), got {failure_prob}")
-    q = np.quantile(modulus.samples, 1 - failure_prob, axis=1, method="higher")
-    omega = np.concatenate([[0.0], np.maximum.accumulate(q)])
-    return Modulus(modulus.t, omega, failure_prob, modulus.samples)
 
 
 @dataclass
@@ -550,8 +348,8 @@ def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: 
     perturbation of :func:`measured` (the same first ``n_z`` latents): its end point lies in the
     range of ``g`` in another class, so ``f~`` changes its label somewhere on it.
     """
-    from .attacks import bisection
-    from .generative import Robustified, invert
+    from ...attacks import bisection
+    from ...generative import Robustified, invert
 
     label, f, meta = s.classifiers[index]
     base = measured(s, index, max(n_z, 1))
@@ -668,7 +466,7 @@ def table1_bound_rows(table: dict) -> list[dict]:
 
 def table1_markdown(table: dict) -> str:
     """Our Table 1 and the paper's, as Markdown (see :func:`table1_rows`)."""
-    from .display import markdown_table
+    from ...display import markdown_table
 
     return ("**Ours** (25th percentiles, normalised)\n\n" + markdown_table(table1_rows(table))
             + "\n\n**The paper's Table 1**\n\n" + markdown_table(paper_table1_rows()))

