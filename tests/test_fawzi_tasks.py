@@ -42,3 +42,17 @@ def test_the_chapter_registers_its_tasks_for_its_notebooks():
     assert {"dcgan-fashion-mnist", "lenet5-fashion-mnist", "small_cnn-fashion-mnist",
             "resnet_small-fashion-mnist"} <= names
     assert not tasks.tasks_for(["fawzi-theorem1"], "ci")  # the analytic pages train nothing
+
+
+def test_the_how_to_rerun_page_includes_the_paper_profile_plan(tmp_path):
+    from pathlib import Path
+
+    from companion import cli
+
+    target = tmp_path / "paper-tasks.md"
+    cli.write_paper_plan(target)
+    text = target.read_text()
+    assert "`resnet101-fashion-mnist`" in text and "GPU-hours" in text
+    assert "| `lenet5-fashion-mnist` | LeNet (2 conv layers) |" in text  # the paper's title
+    page = (Path(__file__).resolve().parents[1] / "book" / "how-to-rerun.md").read_text()
+    assert "{include} _generated/paper-tasks.md" in page

@@ -231,6 +231,7 @@ def cmd_build(profile: str, jobs: int, skip_run: bool) -> int:
     n = scorecard.write(paths.records, paths.root / "book" / "scorecard.md",
                         results=paths.root / "results" / "paper")
     print(f"scorecard: {n} claims -> book/scorecard.md")
+    write_paper_plan(paths.root / "book" / "_generated" / "paper-tasks.md")
     html = paths.build / "html"
     if html.exists():
         shutil.rmtree(html)
@@ -284,6 +285,21 @@ def cmd_lint(targets: list[str]) -> int:
             raise FileNotFoundError(f"no executed notebooks in {paths.executed}; run "
                                     "`python -m companion build` or `run NAME` first")
     return 1 if _lint_failed(notebooks) else 0
+
+
+def write_paper_plan(target) -> None:
+    """The paper-profile task table of every chapter (estimated GPU-hours, how to run it on a
+    cluster), included by book/how-to-rerun.md; from the declared reference throughputs only,
+    so the page does not depend on the machine that builds it."""
+    from . import tasks
+
+    def chapter(p) -> str:
+        spec = catalogue.NOTEBOOKS.get(p.task.notebooks[0]) if p.task.notebooks else None
+        return scorecard.PAPER_TITLES.get(spec.paper, spec.paper) if spec else ""
+
+    text = tasks.plan_markdown(tasks.tasks_for(None, "paper"), group=chapter, rates={})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
 
 
 def cmd_results(args) -> int:

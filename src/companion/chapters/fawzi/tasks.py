@@ -113,6 +113,8 @@ def declare_tasks(dataset: str = DATASET, seed: int = 0) -> list[Task]:
         n = min(c["n_train"], _SHAPE[dataset]["n"])
         for label, name, kwargs in c["classifiers"]:
             d = by_name.setdefault(name, {"title": label, "keys": {}, "work": {}})
+            if p == "paper":  # the paper's architecture names the task
+                d["title"] = label
             d["keys"][p] = classifier_key(dataset, p, name, kwargs, seed)
             d["work"][p] = Work(c["clf_epochs"] * n, "images",
                                 f"{name}-w{kwargs.get('width', 1)}-28px", cpu=_CPU[name],
