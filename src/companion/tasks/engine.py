@@ -277,6 +277,9 @@ def _record_rate(p: Planned, res: TaskResult, directory) -> None:
     machine and device, for the estimates of :mod:`companion.tasks.report`."""
     w, meta = p.work, (res.artifact.meta if res.artifact else {})
     seconds = meta.get("train_seconds")
+    if not isinstance(seconds, (int, float)) or seconds <= 0:
+        # train_seconds is rounded to 0.1 s: a fast task falls back on the worker's own timing
+        seconds = res.seconds
     if w is None or not w.kind or not isinstance(seconds, (int, float)) or seconds <= 0:
         return
     if res.resumed:  # a resumed run's seconds do not cover all the work
