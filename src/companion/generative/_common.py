@@ -3,7 +3,10 @@ from __future__ import annotations
 
 
 def upsampling_plan(image_size: int) -> tuple[int, int]:
-    """``(base, k)`` with ``image_size == base * 2**k`` and ``3 <= base <= 7`` (28 -> (7, 2), 32 -> (4, 3))."""
+    """``(base, k)`` with ``image_size == base * 2**k`` and ``3 <= base <= 7``.
+
+    For example 28 -> (7, 2) and 32 -> (4, 3).
+    """
     size, k = int(image_size), 0
     while size > 7 and size % 2 == 0:
         size, k = size // 2, k + 1

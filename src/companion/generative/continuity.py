@@ -1,4 +1,6 @@
-"""Probabilistic modulus of continuity of a generator (Fawzi et al., 2018, Assumption 1, footnote 6).
+"""Probabilistic modulus of continuity of a generator.
+
+Fawzi et al. (2018), Assumption 1 and footnote 6.
 
 Assumption 1 asks for ``||g(z) - g(z')|| <= omega(||z - z'||)`` for all ``z, z'``. Footnote 6 of
 the paper relaxes it: the inequality need only hold with high probability over ``z``, and the
@@ -22,6 +24,8 @@ import numpy as np
 import torch
 
 from ..progress import progress as _progress
+
+__all__ = ["Modulus", "local_max_distance", "estimate_modulus"]
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Modulus:
         return np.where(t > self.t[-1], np.inf, out)
 
     def inverse(self, eps):
-        """``omega^{-1}(eps)``: the largest ``t`` (on the interpolated curve) with ``omega(t) <= eps``."""
+        """``omega^{-1}(eps)``: the largest ``t`` (interpolated curve) with ``omega(t) <= eps``."""
         eps = np.atleast_1d(np.asarray(eps, dtype=float))
         res = np.empty_like(eps)
         for j, e in enumerate(eps):

@@ -1,4 +1,6 @@
-"""DCGAN (Radford et al., 2016) for small images, as in Fawzi et al.'s experiments (latent d = 100).
+"""DCGAN (Radford et al., 2016) for small images.
+
+As in Fawzi et al.'s experiments (latent d = 100).
 
 The generator maps ``z ~ N(0, I_d)`` to images in [0, 1] (sigmoid output, so that classifiers
 trained on [0, 1] data apply directly). Use it in ``eval()`` mode as the map ``g`` of the paper.
@@ -15,6 +17,8 @@ from torch import nn
 
 from ..progress import progress as _progress
 from ._common import upsampling_plan
+
+__all__ = ["DCGANGenerator", "DCGANDiscriminator", "train_gan", "sample"]
 
 
 class DCGANGenerator(nn.Module):
@@ -58,7 +62,10 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Image -> one logit: k strided 4x4 convolutions (leaky ReLU 0.2, batch norm after the first)."""
+    """Image -> one logit: k strided 4x4 convolutions.
+
+    Leaky ReLU 0.2, batch norm after the first.
+    """
 
     def __init__(self, channels: int = 1, image_size: int = 28, width: int = 64) -> None:
         super().__init__()
@@ -114,7 +121,8 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
             "loop": "train_gan", "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "betas": list(betas), "seed": seed, "max_steps": max_steps,
             "time_budget": time_budget, "data": list(X.shape),
-            "params": [list(q.shape) for q in [*generator.parameters(), *discriminator.parameters()]]})
+            "params": [list(q.shape)
+                       for q in [*generator.parameters(), *discriminator.parameters()]]})
         state = resume.load()
         if state is not None:
             generator.load_state_dict(state["modules"]["generator"])
@@ -139,7 +147,8 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
                 fake = generator(z)
                 ones = torch.ones(real.shape[0], device=dev)
                 d_loss = (F.binary_cross_entropy_with_logits(discriminator(real), ones)
-                          + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), 0 * ones))
+                          + F.binary_cross_entropy_with_logits(discriminator(fake.detach()),
+                                                               0 * ones))
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
                 opt_d.step()
@@ -151,7 +160,8 @@ def train_gan(generator: DCGANGenerator, discriminator: nn.Module, X, *, epochs:
                 sums[1] += float(g_loss.detach())
                 steps += 1
                 bar.update(1)
-                bar.set_postfix(d=f"{float(d_loss.detach()):.2f}", g=f"{float(g_loss.detach()):.2f}")
+                bar.set_postfix(d=f"{float(d_loss.detach()):.2f}",
+                                g=f"{float(g_loss.detach()):.2f}")
                 if (max_steps is not None and steps >= max_steps) or (
                         time_budget is not None and time.perf_counter() - start >= time_budget):
                     stop = True

@@ -9,6 +9,8 @@ from torch import nn
 
 from ..progress import progress as _progress
 
+__all__ = ["Inversion", "invert", "Robustified"]
+
 
 @dataclass
 class Inversion:

@@ -13,6 +13,8 @@ from torch import nn
 from ..progress import progress as _progress
 from ._common import upsampling_plan
 
+__all__ = ["VAEDecoder", "ConvVAE", "vae_loss", "train_vae"]
+
 
 class VAEDecoder(nn.Module):
     """z (B, d) -> images in [0, 1]: linear, then k transposed convolutions 4x4/2 (ReLU)."""
