@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["FitResult", "MFA", "check_data", "check_sigma", "check_sizes", "em_step", "fit_mfa", "init_mfa"]
+__all__ = ["FitResult", "MFA", "check_data", "check_sigma", "check_sizes", "em_step", "fit_mfa",
+           "init_mfa"]
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 DTYPE = torch.float64

@@ -25,7 +25,8 @@ from typing import NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
-__all__ = ["BoundaryDistance", "Quadric", "boundary_distance", "gaussian_quadric", "hyperplane_distance", "quadric_distance", "sphere_distance"]
+__all__ = ["BoundaryDistance", "Quadric", "boundary_distance", "gaussian_quadric",
+           "hyperplane_distance", "quadric_distance", "sphere_distance"]
 
 
 class Quadric(NamedTuple):
