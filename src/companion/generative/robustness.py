@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..attacks import compose, deepfool
+from ..attacks.base import predict
 
 __all__ = ["Robustness", "class_measures", "latent_samples", "measure", "percentile",
            "percentile25"]
@@ -56,11 +57,6 @@ class Robustness:
                 "r_star": self.r_star / self.x_norm}
 
 
-@torch.no_grad()
-def _predict(f, x):
-    return f(x).argmax(1)
-
-
 def measure(f, G, z: torch.Tensor, max_iter: int = 50, batch_size: int = 64) -> Robustness:
     """Measure ``r_Z``, ``r_X`` and ``r*`` of classifier ``f`` at latents ``z`` with DeepFool.
 
@@ -74,14 +70,14 @@ def measure(f, G, z: torch.Tensor, max_iter: int = 50, batch_size: int = 64) -> 
         zb = z[i:i + batch_size]
         with torch.no_grad():
             x = G(zb)
-        labels = _predict(f, x)
+        labels = predict(f, x)
         rz = deepfool(fg, zb, labels, max_iter=max_iter)
         with torch.no_grad():
             x_moved = G(rz.x_adv)
             r_x = (x_moved - x).flatten(1).norm(dim=1)
-            ok_z = rz.success & (_predict(f, x_moved) != labels)
+            ok_z = rz.success & (predict(f, x_moved) != labels)
         rs = deepfool(f, x, labels, max_iter=max_iter)
-        ok_s = rs.success & (_predict(f, rs.x_adv) != labels)
+        ok_s = rs.success & (predict(f, rs.x_adv) != labels)
         inf = torch.full_like(rz.norms, math.inf)
         parts.append(dict(
             r_Z=torch.where(ok_z, rz.norms, inf), r_X=torch.where(ok_z, r_x, inf),
@@ -96,7 +92,7 @@ def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray
     """Monte Carlo estimate of the class measures ``nu(C_i(f))`` in latent space."""
     z = latent_samples(n, seed)
     with torch.no_grad():
-        labels = torch.cat([_predict(f, G(z[i:i + 512])) for i in range(0, n, 512)])
+        labels = torch.cat([predict(f, G(z[i:i + 512])) for i in range(0, n, 512)])
     return np.bincount(labels.numpy(), minlength=num_classes) / n
 
 

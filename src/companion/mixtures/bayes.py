@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
-from ..attacks.base import AttackResult, check_batch
+from ..attacks.base import AttackResult, check_batch, predict
 from .mfa import DTYPE, MFA
 
 __all__ = ["BayesOptimal", "gradient_attack"]
@@ -91,11 +91,6 @@ def _flat(x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _predict(model: BayesOptimal, x: torch.Tensor) -> torch.Tensor:
-    return model(x).argmax(1)
-
-
-@torch.no_grad()
 def _direction(model: BayesOptimal, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Unit gradient of ``log pi_t N_t(x) - log pi_s N_s(x)`` for the best components.
 
@@ -166,13 +161,13 @@ def gradient_attack(model: BayesOptimal, x: torch.Tensor,
                          f"{bisect_steps}")
     x0 = _flat(x)
     n = x0.shape[0]
-    labels = _predict(model, x0) if labels is None else labels.to(x0.device).long()
+    labels = predict(model, x0) if labels is None else labels.to(x0.device).long()
     cur, prev = x0.clone(), x0.clone()
     steps = torch.zeros(n, dtype=torch.long, device=x0.device)
     crossed = torch.zeros(n, dtype=torch.bool, device=x0.device)
     active = torch.arange(n, device=x0.device)
     for it in range(int(max_steps) + 1):
-        flipped = _predict(model, cur[active]) != labels[active]
+        flipped = predict(model, cur[active]) != labels[active]
         crossed[active[flipped]] = True
         active = active[~flipped]
         if it == max_steps or active.numel() == 0:
@@ -186,12 +181,12 @@ def gradient_attack(model: BayesOptimal, x: torch.Tensor,
     lo, hi = prev[idx], cur[idx]
     for _ in range(int(bisect_steps)):
         mid = (lo + hi) / 2
-        over = (_predict(model, mid) != labels[idx])[:, None]
+        over = (predict(model, mid) != labels[idx])[:, None]
         hi = torch.where(over, mid, hi)
         lo = torch.where(over, lo, mid)
     x_adv = torch.where(crossed[:, None], cur, x0)
     x_adv[idx] = hi
-    success = crossed & (_predict(model, x_adv) != labels)
+    success = crossed & (predict(model, x_adv) != labels)
     x_adv = torch.where(success[:, None], x_adv, x0)
     norms = (x_adv - x0).norm(dim=1)
     return AttackResult(x_adv=x_adv.reshape(x.shape), norms=norms, success=success, p=2,

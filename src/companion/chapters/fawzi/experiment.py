@@ -29,10 +29,11 @@ import torch
 from ... import data as _data
 from ... import models as _models
 from ...artifacts import cached_arrays, cached_model
+from ...attacks.base import predict
 from ...bounds import gaussian_isoperimetry as gi
 from ...bounds.image_space import image_quantile_bound, latent_quantile_bound
 from ...generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
-from ...generative.robustness import (Robustness, _predict, class_measures, latent_samples,
+from ...generative.robustness import (Robustness, class_measures, latent_samples,
                                       measure, percentile25)
 from ...training import TrainConfig, accuracy, train
 
@@ -358,16 +359,16 @@ def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: 
     ft = Robustified(f, s.G, LATENT_DIM, **kw)
     with torch.no_grad():
         x = s.G(z)
-        y = _predict(f, x)
+        y = predict(f, x)
         target = s.G(z + torch.as_tensor(base.r_Z_vec[:n_z], dtype=z.dtype))
-    y_tilde = _predict(ft, x)
+    y_tilde = predict(ft, x)
     res = bisection(ft, x, target, y_tilde, steps=bisection_steps)
     inv = invert(s.G, res.x_adv, LATENT_DIM, **kw)
     with torch.no_grad():
         witness = (inv.x_rec - x).flatten(1).norm(dim=1)
         own = (res.x_adv - x).flatten(1).norm(dim=1)       # ||x' - g(z)||
         premise = inv.distance <= own * (1 + 1e-6)
-        changes_f = _predict(f, inv.x_rec) != y_tilde
+        changes_f = predict(f, inv.x_rec) != y_tilde
     found = res.success & changes_f
     inf = torch.full_like(res.norms, math.inf)
     return NearestNeighbourCheck(
