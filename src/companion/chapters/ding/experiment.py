@@ -38,7 +38,7 @@ from ...training import PGDObjective, TrainConfig, run_attack, train
 __all__ = ["SMOOTHING", "PROFILES", "DATASETS", "OBJECTIVES", "EVAL_PARTS", "check_profile",
            "variant_chain", "variant_label", "prepare", "load_split", "model_key", "model_name",
            "make_model", "fit_model", "model", "eval_key", "eval_name", "compute_evaluation",
-           "Evaluation", "evaluate", "eps_for", "family"]
+           "Evaluation", "evaluate", "eps_for", "family", "check_eps"]
 
 #: the smoothing filter of the chapter: ``s x 1`` vertical, mirror padding (the reading that
 #: reproduces Tables 6 and 1 of the paper on the offline digits)
@@ -56,7 +56,7 @@ EVAL_PARTS = ("attack", "nobox", "strong", "train")
 #: ``paper`` is Appendix B.1: 100,000 steps of batch 50, Adam 1e-4, PGD-40 of 0.01 at 0.3.
 PROFILES = {
     "ci": {
-        "n_train": 8_004, "width": 0.5, "batch": 50, "lr": 1e-3, "std_epochs": 1,
+        "n_train": 8_004, "width": 0.5, "batch": 50, "lr": 1e-3, "std_epochs": 3,
         "pgd_epochs": 2, "max_steps": None, "train_steps": 3, "train_step_size": None,
         "eps": {"mnist": 0.1, "fashion": 0.1}, "eval_n": 500, "eval_steps": 40,
         "eval_step_size": 0.01, "strong_n": 100, "strong_restarts": 5, "strong_steps": 40,
@@ -97,6 +97,19 @@ def eps_for(profile: str, dataset: str) -> float:
     if fam == "cifar10":
         return 8 / 255
     return check_profile(profile)["eps"][fam]
+
+
+def check_eps(eps: float) -> float:
+    """``eps`` as a float if it lies in (0, 1] (images are in [0, 1]); otherwise a ValueError
+    that says what is valid."""
+    try:
+        e = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"eps must be a number in (0, 1], got {eps!r}") from None
+    if not (0.0 < e <= 1.0):
+        raise ValueError(f"eps must be in (0, 1] (an l_inf radius on images in [0, 1]), "
+                         f"got {eps!r}; the paper uses 0.3 on MNIST and 8/255 on CIFAR-10")
+    return e
 
 
 def variant_chain(variant) -> tuple:
@@ -147,8 +160,12 @@ def load_split(dataset: str, split: str, variant="original", n: Optional[int] = 
 
 def model_key(profile: str, dataset: str, variant, objective: str, *,
               width: Optional[float] = None, n: Optional[int] = None,
-              weight_decay: float = 0.0, seed: int = 0) -> dict:
-    """The cache key of one LeNet5: everything that determines its weights."""
+              weight_decay: float = 0.0, seed: int = 0, eps: Optional[float] = None) -> dict:
+    """The cache key of one LeNet5: everything that determines its weights.
+
+    ``width``, ``n`` (training images) and ``eps`` (of PGD training) default to the profile's
+    values; every argument is checked before anything is computed.
+    """
     cfg = check_profile(profile)
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; valid: {OBJECTIVES}")
@@ -158,7 +175,7 @@ def model_key(profile: str, dataset: str, variant, objective: str, *,
     width = cfg["width"] if width is None else float(width)
     if not (width > 0):
         raise ValueError(f"width factor must be > 0, got {width!r}")
-    eps = eps_for(profile, dataset)
+    eps = eps_for(profile, dataset) if eps is None else check_eps(eps)
     pgd_part = None
     if objective == "pgd":
         pgd_part = {"eps": eps, "steps": cfg["train_steps"],
@@ -227,13 +244,16 @@ def model(profile: str, dataset: str, variant, objective: str, **kwargs):
 
 
 # ------------------------------------------------------------------------------ evaluation
-def eval_key(profile: str, mkey: dict, parts: Sequence[str] = ()) -> dict:
-    """The cache key of the evaluation of the model ``mkey`` with the optional ``parts``."""
+def eval_key(profile: str, mkey: dict, parts: Sequence[str] = (),
+             eps: Optional[float] = None) -> dict:
+    """The cache key of the evaluation of the model ``mkey`` with the optional ``parts``, at
+    the profile's eps (or ``eps``)."""
     cfg = check_profile(profile)
+    eps = eps_for(profile, mkey["dataset"]) if eps is None else check_eps(eps)
     bad = sorted(set(parts) - set(EVAL_PARTS))
     if bad:
         raise ValueError(f"unknown evaluation part(s) {bad}; valid: {EVAL_PARTS}")
-    key = {"what": "ding-eval", "model": mkey, "eps": eps_for(profile, mkey["dataset"]),
+    key = {"what": "ding-eval", "model": mkey, "eps": eps,
            "n": cfg["eval_n"], "steps": cfg["eval_steps"], "step_size": cfg["eval_step_size"],
            "parts": sorted(set(parts)),
            "attacked": mkey["objective"] == "pgd" or "attack" in parts}
