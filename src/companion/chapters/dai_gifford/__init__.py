@@ -10,6 +10,9 @@ register(_nb(
           "2^(n^2) images)", min=2, max=5),
     Param("cnn_epochs", "int", 30, 60, "training epochs of the small CNN on downscaled digits",
           min=1),
+    Param("binary_n", "int", 0, 6, "side of the complete binary space also checked with the "
+          "bitset search (2^(n^2) images without enumerating them; 6 needs 16 GB; 0: off)",
+          min=0, max=6),
     ci_budget_s=120,
 ))
 
