@@ -15,7 +15,9 @@ PAPER = "ding"
 register(_nb(
     "ding-paper", "ding/paper.md", "Ding et al.: robustness depends on the input distribution",
     PAPER,
-    Param("n_images", "int", 2_000, 10_000, "test images in the pixel histograms", min=10),
+    Param("n_images", "int", 2_000, 10_000,
+          "images per dataset in the pixel histograms and checks (MNIST: the first of the "
+          "10,000 offline digits; the others: of their test split)", min=10, max=10_000),
 ))
 
 # --- 2. Section 2.1: Example 1 and Proposition A.1 ---------------------------------------------
