@@ -11,7 +11,7 @@ from typing import Any
 
 from torch import nn
 
-from .cnn import SmallCNN
+from .cnn import CleverHansCNN, SmallCNN, stride_layers
 from .lenet import LeNet5
 from .resnet import ResNet, resnet18, resnet50, resnet101, resnet_small
 
@@ -19,6 +19,7 @@ from .resnet import ResNet, resnet18, resnet50, resnet101, resnet_small
 REGISTRY = {
     "lenet5": LeNet5,
     "small_cnn": SmallCNN,
+    "cleverhans_cnn": CleverHansCNN,
     "resnet": ResNet,
     "resnet_small": resnet_small,
     "resnet18": resnet18,
@@ -40,4 +41,4 @@ def count_parameters(model: nn.Module) -> int:
 
 
 __all__ = ["LeNet5", "SmallCNN", "ResNet", "resnet_small", "resnet18", "resnet50", "resnet101",
-           "build", "count_parameters", "REGISTRY"]
+           "build", "count_parameters", "REGISTRY", "CleverHansCNN", "stride_layers"]
