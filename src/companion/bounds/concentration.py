@@ -450,7 +450,7 @@ def diagonal_robust_error_normal(d, eps, tail: bool = False):
     return _shape_out(t if tail else 1.0 - t, e)
 
 
-def chebyshev_bound(d, eps, variance: float = PRINTED_VARIANCE):
+def chebyshev_bound(d, eps, variance: float = PRINTED_VARIANCE, tail: bool = False):
     r"""Chebyshev's lower bound on :math:`RR^*` of Proposition A.1: :math:`1 - \sigma^2/(d
     \epsilon^2)`.
 
@@ -470,11 +470,13 @@ def chebyshev_bound(d, eps, variance: float = PRINTED_VARIANCE):
         Budgets :math:`\epsilon > 0`.
     variance : float
         :math:`\sigma^2 > 0`.
+    tail : bool
+        Return the cap :math:`\sigma^2/(d\epsilon^2)` on :math:`1 - RR^*` instead.
 
     Returns
     -------
     float or numpy.ndarray
-        The bound, with the shape of ``eps``.
+        The bound (or the cap), with the shape of ``eps``.
 
     Examples
     --------
@@ -487,10 +489,11 @@ def chebyshev_bound(d, eps, variance: float = PRINTED_VARIANCE):
     e = _check_eps(eps, positive=True)
     if not (variance > 0 and math.isfinite(variance)):
         raise ValueError(f"variance must be finite and > 0, got {variance!r}")
-    return _shape_out(1.0 - variance / (d * e ** 2), e)
+    cap = variance / (d * e ** 2)
+    return _shape_out(cap if tail else 1.0 - cap, e)
 
 
-def subgaussian_bound(d, eps, proxy: float = PRINTED_VARIANCE):
+def subgaussian_bound(d, eps, proxy: float = PRINTED_VARIANCE, tail: bool = False):
     r"""Sub-Gaussian (Hoeffding-type) lower bound :math:`1 - 2e^{-d\epsilon^2/(2v)}` on
     :math:`RR^*` of Proposition A.1.
 
@@ -511,6 +514,9 @@ def subgaussian_bound(d, eps, proxy: float = PRINTED_VARIANCE):
         Budgets :math:`\epsilon \ge 0`.
     proxy : float
         The variance proxy :math:`v > 0`.
+    tail : bool
+        Return the cap :math:`2e^{-d\epsilon^2/(2v)}` on :math:`1 - RR^*` instead (no
+        cancellation when it is tiny).
 
     Returns
     -------
@@ -523,12 +529,15 @@ def subgaussian_bound(d, eps, proxy: float = PRINTED_VARIANCE):
     0.729329
     >>> round(subgaussian_bound(100, 0.1, proxy=UNIFORM_VARIANCE), 6)  # 1 - 2 e^{-6}
     0.995042
+    >>> f"{subgaussian_bound(784, 0.1, UNIFORM_VARIANCE, tail=True):.3e}"  # 2 e^{-47.04}
+    '7.444e-21'
     """
     d = _check_d(d)
     e = _check_eps(eps)
     if not (proxy > 0 and math.isfinite(proxy)):
         raise ValueError(f"proxy must be finite and > 0, got {proxy!r}")
-    return _shape_out(1.0 - 2.0 * np.exp(-d * e ** 2 / (2.0 * proxy)), e)
+    cap = 2.0 * np.exp(-d * e ** 2 / (2.0 * proxy))
+    return _shape_out(cap if tail else 1.0 - cap, e)
 
 
 def linf_attack_linear(x, w, b, eps, box: bool = False, shrink: float = 1e-12):
