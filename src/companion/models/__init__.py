@@ -14,6 +14,8 @@ from torch import nn
 from .cnn import CleverHansCNN, SmallCNN, stride_layers
 from .lenet import LeNet5
 from .resnet import ResNet, resnet18, resnet50, resnet101, resnet_small
+from .svm import (BinarySVM, GammaSearch, LinearSVM, RBFSVM, fit_svm, gamma_grid, gamma_search,
+                  svm_from_arrays, svm_from_sklearn, svm_gradient_attack)
 
 #: Names accepted by :func:`build`.
 REGISTRY = {
@@ -41,4 +43,6 @@ def count_parameters(model: nn.Module) -> int:
 
 
 __all__ = ["LeNet5", "SmallCNN", "ResNet", "resnet_small", "resnet18", "resnet50", "resnet101",
-           "build", "count_parameters", "REGISTRY", "CleverHansCNN", "stride_layers"]
+           "build", "count_parameters", "REGISTRY", "CleverHansCNN", "stride_layers", "BinarySVM",
+           "LinearSVM", "RBFSVM", "svm_from_sklearn", "svm_from_arrays", "fit_svm", "gamma_grid",
+           "GammaSearch", "gamma_search", "svm_gradient_attack"]
