@@ -3,8 +3,9 @@
 One loop, :func:`train`, serves every chapter. What it minimises is an *objective*: a callable
 ``objective(model, x, y) -> loss`` evaluated on each mini-batch with the model in train mode.
 :func:`standard_objective` is plain cross-entropy; :class:`PGDObjective` is Madry et al.'s
-adversarial training (cross-entropy at a PGD example). Other objectives (TRADES, ...) plug in
-the same way.
+adversarial training (cross-entropy at a PGD example); :class:`TRADESObjective` is Zhang et al.'s
+TRADES (cross-entropy plus ``beta`` times the KL divergence to a nearby worst case). Other
+objectives plug in the same way.
 
 Runs are deterministic for a seed on a given machine and thread count: the seed fixes the
 initial global torch RNG (random starts of PGD, dropout) and a separate generator shuffles the
@@ -28,6 +29,7 @@ from torch import nn
 from . import models as _models
 from .progress import progress as _progress
 from .attacks import AttackResult, pgd
+from .attacks.base import check_box, parse_p
 
 Objective = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 Attack = Callable[..., AttackResult]
@@ -67,6 +69,111 @@ class PGDObjective:
         if self.mix < 1.0:
             loss = self.mix * loss + (1 - self.mix) * F.cross_entropy(model(x), y)
         return loss
+
+
+@dataclass
+class TRADESObjective:
+    """TRADES (Zhang et al., 2019): ``CE(f(x), y) + beta * KL(softmax f(x) || softmax f(x'))``.
+
+    The KL term is summed over classes and averaged over the batch (``reduction="batchmean"``,
+    as in the authors' code: a summed ``KLDivLoss`` divided by the batch size). ``x'`` is found
+    by :meth:`adversarial`, with the model in ``eval()`` mode: from ``x + init_std * N(0, I)``
+    (``init_std = 0.001``; drawn from the global torch RNG, which :func:`train`'s seed fixes),
+    ``steps`` ascent steps on ``KL(softmax f(x) || softmax f(x'))`` (sign steps for ``"linf"``,
+    normalised-gradient steps for ``"l2"``, each followed by the projection on the ``eps``-ball
+    around ``x`` and on ``box``). ``beta = 0`` is standard training; the paper's trade-off
+    parameter is ``beta`` itself (Zhang et al.'s ``1 / lambda``).
+
+    Parameters
+    ----------
+    eps : float
+        Radius of the ball (``>= 0``), in the ``norm``.
+    beta : float
+        Weight of the robustness term (``>= 0``).
+    norm : str
+        ``"linf"`` or ``"l2"``.
+    steps : int
+        Ascent steps of the inner maximisation (``>= 0``).
+    step_size : float, optional
+        Step length (default ``2.5 * eps / steps``, as for :class:`PGDObjective`).
+    box : tuple of float or None
+        Bounds of the inputs (default ``(0, 1)``; ``None`` for unbounded inputs).
+    init_std : float
+        Standard deviation of the starting noise (``>= 0``).
+    """
+
+    eps: float
+    beta: float = 6.0
+    norm: str = "linf"
+    steps: int = 10
+    step_size: Optional[float] = None
+    box: Optional[tuple] = (0.0, 1.0)
+    init_std: float = 0.001
+
+    def __post_init__(self):
+        for name in ("eps", "beta", "init_std"):
+            v = float(getattr(self, name))
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"TRADES {name} must be a finite number >= 0, got "
+                                 f"{getattr(self, name)!r}")
+        if int(self.steps) != self.steps or self.steps < 0:
+            raise ValueError(f"TRADES steps must be an integer >= 0, got {self.steps!r}")
+        if self.step_size is not None and not (float(self.step_size) > 0):
+            raise ValueError(f"TRADES step_size must be > 0 (or None for 2.5 eps / steps), got "
+                             f"{self.step_size!r}")
+        self._p = parse_p(self.norm)
+        self.box = check_box(self.box)
+
+    def _alpha(self) -> float:
+        if self.step_size is not None:
+            return float(self.step_size)
+        return 2.5 * float(self.eps) / max(int(self.steps), 1)
+
+    def _project(self, x: torch.Tensor, x_adv: torch.Tensor) -> torch.Tensor:
+        delta = x_adv - x
+        if math.isinf(self._p):
+            delta = delta.clamp(-self.eps, self.eps)
+        else:
+            norms = delta.flatten(1).norm(dim=1).clamp_min(1e-12)
+            factor = (self.eps / norms).clamp(max=1.0)
+            delta = delta * factor.view(-1, *([1] * (x.dim() - 1)))
+        out = x + delta
+        return out.clamp(*self.box) if self.box is not None else out
+
+    def adversarial(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The inner maximisation: ``x'`` in the ball around ``x`` (detached), model in
+        ``eval()`` mode (its mode is restored)."""
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                p_nat = F.softmax(model(x), dim=1)
+            x_adv = (x + self.init_std * torch.randn_like(x)).detach()
+            alpha = self._alpha()
+            for _ in range(int(self.steps)):
+                x_adv.requires_grad_(True)
+                with torch.enable_grad():
+                    kl = F.kl_div(F.log_softmax(model(x_adv), dim=1), p_nat, reduction="sum")
+                    (grad,) = torch.autograd.grad(kl, x_adv)
+                with torch.no_grad():
+                    if math.isinf(self._p):
+                        step = grad.sign()
+                    else:
+                        gn = grad.flatten(1).norm(dim=1).clamp_min(1e-12)
+                        step = grad / gn.view(-1, *([1] * (x.dim() - 1)))
+                    x_adv = self._project(x, x_adv.detach() + alpha * step)
+        finally:
+            model.train(was_training)
+        return x_adv.detach()
+
+    def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.beta == 0:      # standard training (no inner maximisation, no noise drawn)
+            return F.cross_entropy(model(x), y)
+        x_adv = self.adversarial(model, x)
+        logits = model(x)
+        robust = F.kl_div(F.log_softmax(model(x_adv), dim=1), F.softmax(logits, dim=1),
+                          reduction="batchmean")
+        return F.cross_entropy(logits, y) + self.beta * robust
 
 
 # --------------------------------------------------------------------------- training
@@ -504,8 +611,8 @@ class EpochCheckpoint:
         remove(self.path)
 
 
-__all__ = ["Objective", "standard_objective", "PGDObjective", "TrainConfig", "TrainResult",
-           "train", "device_of", "predict", "accuracy", "run_attack", "robust_accuracy",
-           "prediction_robustness", "build_model", "save_checkpoint", "load_checkpoint",
-           "checkpoint_bytes", "read_checkpoint", "weights_digest", "rng_state",
-           "restore_rng_state", "EpochCheckpoint", "describe_callable"]
+__all__ = ["Objective", "standard_objective", "PGDObjective", "TRADESObjective", "TrainConfig",
+           "TrainResult", "train", "device_of", "predict", "accuracy", "run_attack",
+           "robust_accuracy", "prediction_robustness", "build_model", "save_checkpoint",
+           "load_checkpoint", "checkpoint_bytes", "read_checkpoint", "weights_digest",
+           "rng_state", "restore_rng_state", "EpochCheckpoint", "describe_callable"]
