@@ -187,6 +187,27 @@ def test_parts_are_disjoint_and_cover_the_split():
             ic._part_indices(10, bad)
 
 
+def test_part_ratios_are_ratios_of_part_distances(monkeypatch):
+    rng = np.random.default_rng(0)
+    fake = _FakeSplit()
+    fake.images = rng.random((40, 1, 4, 4))
+    monkeypatch.setattr(ic._data, "load", lambda name, split: fake)
+    out = ic.part_ratios("train", k=2)
+    assert set(out) == set(ic.TABLE1_LEVELS)
+    for s, d in out.items():
+        for q in range(2):
+            d_s = ic.distance(grid.MNIST, "train", f"smooth-{s}", part=(q, 2)).value
+            d_o = ic.distance(grid.MNIST, "train", "original", part=(q, 2)).value
+            d_b = ic.distance(grid.MNIST, "train", "binarized", part=(q, 2)).value
+            assert d["distance"][q] == pytest.approx(d_s)
+            assert d["original"][q] == pytest.approx(d_s / d_o)
+            assert d["binarized"][q] == pytest.approx(d_s / d_b)
+        # two parts: sd / sqrt(2) = |a - b| / 2
+        assert d["se_original"] == pytest.approx(abs(np.diff(d["original"])[0]) / 2)
+    with pytest.raises(ValueError, match="k must be"):
+        ic.part_ratios("train", k=1)
+
+
 def test_distance_rejects_bad_input():
     with pytest.raises(ValueError, match="unknown dataset"):
         ic.distance("cifar10", "train", "original")
@@ -264,7 +285,7 @@ def test_accuracy_rows_pick_the_grid_models(monkeypatch):
 
 
 def test_figure5_points_cover_both_families(monkeypatch):
-    ev = _evaluation(labels=[0, 1], clean=[0, 1], adv=[0, 0])
+    ev = _evaluation(labels=[0, 1], clean=[0, 1], adv=[0, 0], eps=0.1)
     monkeypatch.setattr(grid, "evaluation", lambda profile, e: ev)
     monkeypatch.setattr(ic, "distance", lambda dataset, split, v: SimpleNamespace(
         value=len(dataset) + len(split)))
@@ -272,7 +293,7 @@ def test_figure5_points_cover_both_families(monkeypatch):
     fams = [p["family"] for p in pts]
     assert fams.count("mnist") == len(grid.SMOOTH_VARIANTS["ci"])
     assert fams.count("fashion") == len(grid.FASHION_GROUP["ci"])
-    assert all(p["robust_accuracy"] == 0.5 and p["n"] == 2 for p in pts)
+    assert all(p["robust_accuracy"] == 0.5 and p["n"] == 2 and p["eps"] == 0.1 for p in pts)
     # MNIST distances on the training digits, Fashion-MNIST on its test split
     assert {p["distance"] for p in pts if p["family"] == "mnist"} == {len(grid.MNIST) + 5}
     assert {p["distance"] for p in pts if p["family"] == "fashion"} == {len(grid.FASHION) + 4}

@@ -33,7 +33,7 @@ import numpy as np
 
 from ... import data as _data
 from ... import distribution_measures as dm
-from ... import transforms
+from ... import plotting, transforms
 from ...artifacts import cached_arrays
 from . import experiment as ex
 from . import grid
@@ -41,7 +41,7 @@ from .results import standard_error
 
 __all__ = ["SPLITS", "FASHION_SPLIT", "TABLE1_LEVELS", "Distance", "distance", "table1_rows",
            "max_errors", "part_ratios", "AccuracyRow", "accuracy_rows", "paired_difference",
-           "figure5_points", "rank_correlation"]
+           "figure5_points", "rank_correlation", "short_label", "plot_figure5"]
 
 #: splits of the offline digits Table 1 is computed on (8,004, 1,996 and all 10,000 digits)
 SPLITS = ("train", "test", "all")
@@ -99,7 +99,7 @@ def _part_indices(n: int, part: Optional[tuple]) -> Optional[np.ndarray]:
 
 
 def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] = None,
-             part: Optional[tuple] = None) -> Distance:
+             part: Optional[tuple] = None, smallest: float = 0.1) -> Distance:
     """The inter-class distance of ``variant`` of a split, computed once and cached.
 
     Used on :doc:`/notebooks/ding-interclass`.
@@ -119,6 +119,8 @@ def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] 
     part : (q, k), optional
         Only the ``q``-th of ``k`` disjoint parts of the split (a fixed random partition,
         seed 0): the spread over the parts measures the sampling error.
+    smallest : float
+        The share of each class's smallest margins averaged, in (0, 1] (the paper: 10%).
 
     Returns
     -------
@@ -126,6 +128,8 @@ def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] 
     """
     smoothing = dict(ex.SMOOTHING if smoothing is None else smoothing)
     _check(dataset, split, smoothing)
+    if not (isinstance(smallest, (int, float)) and 0 < smallest <= 1):
+        raise ValueError(f"smallest must be in (0, 1], got {smallest!r}")
     chain = ex.variant_chain(variant)
     ds = _data.load(dataset, split)
     idx = _part_indices(len(ds), part)
@@ -133,19 +137,22 @@ def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] 
     key = {"what": "ding-interclass-distance", "dataset": dataset, "split": split,
            "part": None if part is None else [int(part[0]), int(part[1])],
            "variant": list(chain), "smoothing": smoothing if uses_smoothing else None,
-           "frac": 0.1, "smallest": 0.1, "count": "floor", "norm": "l2"}
+           "frac": 0.1, "smallest": float(smallest), "count": "floor", "norm": "l2"}
 
     def compute():
         x, y = ds.float_images(), ds.labels
         if idx is not None:
             x, y = x[idx], y[idx]
-        value, per = dm.inter_class_distance(_apply(x, chain, smoothing), y, per_class=True)
+        value, per = dm.inter_class_distance(_apply(x, chain, smoothing), y, per_class=True,
+                                             smallest=smallest)
         return {"value": np.float64(value), "labels": np.array(sorted(per)),
                 "per_class": np.array([per[c] for c in sorted(per)]), "n": np.int64(len(y))}
 
     name = f"ding-icd-{dataset}-{split}-{'+'.join(chain)}"
     if part is not None:
         name += f"-part{part[0]}of{part[1]}"
+    if smallest != 0.1:
+        name += f"-smallest{smallest:g}"
     a = cached_arrays(name, key, compute)
     return Distance(float(a["value"]), tuple(float(v) for v in a["per_class"]), int(a["n"]))
 
@@ -264,24 +271,26 @@ def part_ratios(split: str = "train", k: int = 4) -> dict:
     Returns
     -------
     dict
-        ``{level: {"original": array (k,), "binarized": array (k,), "se_original": float,
-        "se_binarized": float}}``: the factors of each part and the standard error of a
-        factor computed on all ``k`` parts together, ``sd / sqrt(k)`` (the sample standard
-        deviation over the parts, each of ``1/k`` of the images).
+        ``{level: {"original": array (k,), "binarized": array (k,), "distance": array (k,),
+        "se_original": float, "se_binarized": float, "se_distance": float}}``: per part the
+        two scale factors and the distance of smooth-``level``, and the standard error of the
+        same quantity computed on all ``k`` parts together, ``sd / sqrt(k)`` (the sample
+        standard deviation over the parts, each of ``1/k`` of the images).
     """
     if not (isinstance(k, int) and k >= 2):
         raise ValueError(f"k must be an integer >= 2, got {k!r}")
-    per = {s: {"original": [], "binarized": []} for s in TABLE1_LEVELS}
+    per = {s: {"original": [], "binarized": [], "distance": []} for s in TABLE1_LEVELS}
     for q in range(k):
         for r in table1_rows(split, part=(q, k)):
             per[r["smooth"]]["original"].append(r["scale_original_ours"])
             per[r["smooth"]]["binarized"].append(r["scale_binarized_ours"])
+            per[r["smooth"]]["distance"].append(r["ours"])
     out = {}
     for s, d in per.items():
-        o, b = np.array(d["original"]), np.array(d["binarized"])
-        out[s] = {"original": o, "binarized": b,
-                  "se_original": float(o.std(ddof=1) / math.sqrt(k)),
-                  "se_binarized": float(b.std(ddof=1) / math.sqrt(k))}
+        arrays = {name: np.array(v) for name, v in d.items()}
+        out[s] = dict(arrays)
+        out[s].update({f"se_{name}": float(a.std(ddof=1) / math.sqrt(k))
+                       for name, a in arrays.items()})
     return out
 
 
@@ -398,7 +407,9 @@ def figure5_points(profile: str) -> list[dict]:
     -------
     list of dict
         ``family`` (``"mnist"`` / ``"fashion"``), ``variant``, ``distance``,
-        ``robust_accuracy``, ``se`` (its binomial standard error) and ``n``.
+        ``robust_accuracy``, ``se`` (its binomial standard error), ``n``, ``eps`` (the
+        radius of the evaluation) and ``evaluation`` (the PGD model's
+        :class:`~companion.chapters.ding.experiment.Evaluation`).
     """
     ex.check_profile(profile)
     out = []
@@ -412,7 +423,8 @@ def figure5_points(profile: str) -> list[dict]:
             p = ev.robust_accuracy
             out.append({"family": fam, "variant": ex.variant_label(e.variant),
                         "distance": distance(dataset, split, e.variant).value,
-                        "robust_accuracy": p, "se": standard_error(p, ev.n), "n": ev.n})
+                        "robust_accuracy": p, "se": standard_error(p, ev.n), "n": ev.n,
+                        "eps": float(ev.key["eps"]), "evaluation": ev})
     return out
 
 
@@ -464,3 +476,84 @@ def rank_correlation(x: Sequence[float], y: Sequence[float]) -> tuple[float, flo
     rhos = cp @ cx / np.sqrt((cx @ cx) * (cp * cp).sum(axis=1))
     p = float(np.mean(rhos >= obs - 1e-12))
     return round(obs, 12), p
+
+
+_SHORT = {"binarized": "bin.", "original": "orig.", "edges": "edges", "saturate-inf": "sat-inf"}
+
+
+def short_label(variant: str) -> str:
+    """A variant as Figure 5's point label: ``bin.``, ``orig.``, ``s3``, ``sat-4``, ``g0.6``.
+
+    Parameters
+    ----------
+    variant : str
+        A variant name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [short_label(v) for v in ("smooth-3", "saturate-4", "gamma-1.4", "binarized")]
+    ['s3', 'sat-4', 'g1.4', 'bin.']
+    """
+    if variant in _SHORT:
+        return _SHORT[variant]
+    for long, short in (("smooth-", "s"), ("saturate-", "sat-"), ("gamma-", "g")):
+        if variant.startswith(long):
+            return short + variant[len(long):]
+    return variant
+
+
+def _family_of_point(p: dict) -> str:
+    v = p["variant"]
+    if p["family"] == "mnist":
+        return "mnist"
+    if v == "original" or v.startswith("saturate-"):
+        return "saturation"
+    return "other"
+
+
+def plot_figure5(points: Sequence[dict]):
+    """Figure 5 redone: robust accuracy against inter-class distance, MNIST variants (left)
+    and the Fashion-MNIST variants (right: the saturation levels, the CIFAR-10 variants'
+    substitutes, joined in order; gamma and edges as separate markers), two standard errors.
+
+    Used on :doc:`/notebooks/ding-interclass`.
+
+    Parameters
+    ----------
+    points : sequence of dict
+        From :func:`figure5_points` (the radius of each family goes into its title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax0, ax1) = plotting.figure(ncols=2, height=3.6)
+    groups = {"mnist": [], "saturation": [], "other": []}
+    for p in points:
+        groups[_family_of_point(p)].append(p)
+    style = {"mnist": dict(marker="o", linestyle="-", color=plotting.series(0),
+                           label="MNIST variants"),
+             "saturation": dict(marker="s", linestyle="--", color=plotting.series(1),
+                                label="saturation"),
+             "other": dict(marker="D", linestyle="none", color=plotting.series(2),
+                           label="gamma, edges")}
+    for name, ax in (("mnist", ax0), ("saturation", ax1), ("other", ax1)):
+        ps = sorted(groups[name], key=lambda p: p["distance"])
+        if not ps:
+            continue
+        x = [p["distance"] for p in ps]
+        y = [p["robust_accuracy"] for p in ps]
+        ax.errorbar(x, y, yerr=[2 * p["se"] for p in ps], capsize=2, **style[name])
+        for p in ps:
+            ax.annotate(short_label(p["variant"]), (p["distance"], p["robust_accuracy"]),
+                        textcoords="offset points", xytext=(4, -11), fontsize=9)
+    eps = {p["family"]: p["eps"] for p in points}
+    for ax, fam, title in ((ax0, "mnist", "MNIST"), (ax1, "fashion", "Fashion-MNIST")):
+        plotting.label(ax, "inter-class distance ($\\ell_2$)", "robust accuracy",
+                       title=f"{title}, $\\epsilon = {eps.get(fam, float('nan')):g}$",
+                       loc="lower right")
+    return fig

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ... import data as _data
-from ... import transforms
+from ... import plotting, transforms
 from ...attacks import pgd
 from ...attacks.base import predict
 from ...training import run_attack
@@ -30,15 +30,20 @@ from . import experiment as ex
 from . import grid
 from .results import standard_error
 
-__all__ = ["DATASETS", "TABLE3_COLUMNS", "TABLE3_PRINTED", "FIGURE3A_GAMMAS", "CIFAR_ATTACK",
-           "dataset_name", "saturation_level", "gamma_value", "exponent", "axis_position",
-           "variants", "evaluations", "table3_rows", "gap", "spread", "spread_excess",
-           "probe_radius", "declare_data"]
+__all__ = ["DATASETS", "TABLE3_COLUMNS", "COLUMN_NAMES", "TABLE3_PRINTED", "FIGURE3A_GAMMAS",
+           "CIFAR_ATTACK", "dataset_name", "saturation_level", "gamma_value", "exponent",
+           "axis_position", "variants", "evaluations", "table3_rows", "gap", "spread",
+           "spread_excess", "probe_radius", "declare_data", "scale_note", "variant_images",
+           "plot_figure2b", "plot_figure3a"]
 
 #: the page's ``dataset`` parameter: the offline substitute or the paper's data (download)
 DATASETS = ("fashion-mnist", "cifar10")
 #: the four columns of Table 3 (and of :func:`companion.chapters.ding.results.rate_rows`)
 TABLE3_COLUMNS = ("std_accuracy", "pgd_accuracy", "robust_accuracy", "prediction_robustness")
+#: the columns as the page's tables and figures name them (as on the chapter's Table 2 page)
+COLUMN_NAMES = {"std_accuracy": "standard: accuracy", "pgd_accuracy": "PGD: accuracy",
+                "robust_accuracy": "PGD: robust accuracy",
+                "prediction_robustness": "PGD: robustness w.r.t. predictions"}
 #: Table 3 as printed: saturation level -> (standard training test accuracy, PGD training test
 #: accuracy, robust accuracy at 8/255, robustness w.r.t. predictions at 8/255); level 2 is the
 #: row "ORIGINAL"
@@ -67,8 +72,6 @@ CIFAR_ATTACK = {"eps": 8 / 255, "steps": 10, "step_size": 2 / 255}
 def dataset_name(dataset: str) -> str:
     """The chapter's dataset name of the page parameter (``"fashion-mnist"`` or
     ``"cifar10"``); anything else is rejected, naming the valid values.
-
-    Used on :doc:`/notebooks/ding-saturation-gamma`.
 
     Parameters
     ----------
@@ -119,8 +122,6 @@ def saturation_level(variant) -> float:
 
 def gamma_value(variant) -> float:
     """The gamma ``G`` of a variant: ``original`` is 1, ``gamma-G`` is ``G``.
-
-    Used on :doc:`/notebooks/ding-saturation-gamma`.
 
     Parameters
     ----------
@@ -173,8 +174,6 @@ def exponent(level: float) -> float:
 def axis_position(level: float) -> float:
     """Where a saturation level sits on the figure's axis: ``log2 p``, with ``p = inf`` one
     step right of level 256 (``log2 256 + 1 = 9``).
-
-    Used on :doc:`/notebooks/ding-saturation-gamma`.
 
     Parameters
     ----------
@@ -335,8 +334,6 @@ def spread(rates: Sequence[float], n: int) -> tuple[float, float]:
     """The range ``max - min`` of rates measured on ``n`` images each, and its standard
     error: the binomial errors of the largest and the smallest rate combined.
 
-    Used on :doc:`/notebooks/ding-saturation-gamma`.
-
     Parameters
     ----------
     rates : sequence of float
@@ -477,3 +474,148 @@ def declare_data(rec, dataset: str) -> str:
     else:
         ds.declare(rec)
     return ds.sentence
+
+
+def scale_note(profile: str, dataset: str) -> str:
+    """What the profile trains and evaluates, in one sentence for the records (why numbers
+    differ from the paper's).
+
+    Used on :doc:`/notebooks/ding-saturation-gamma`.
+
+    Parameters
+    ----------
+    profile : str
+        ``"ci"`` or ``"paper"``.
+    dataset : {"fashion-mnist", "cifar10"}
+        The page's ``dataset`` parameter.
+
+    Returns
+    -------
+    str
+    """
+    cfg = ex.check_profile(profile)
+    dataset_name(dataset)
+    eps = ex.eps_for(profile, dataset)
+    n = ex.model_key(profile, dataset, "original", "standard")["n"]
+    if cfg["max_steps"]:
+        length = f"{cfg['max_steps']:,} steps"
+    else:
+        length = (f"{cfg['std_epochs']} epochs of standard and {cfg['pgd_epochs']} of "
+                  f"PGD-{cfg['train_steps']}")
+    data = ("Fashion-MNIST in place of CIFAR-10" if dataset == "fashion-mnist"
+            else "CIFAR-10")
+    return (f"{data}; {profile} profile: LeNet5 width {cfg['width']:g} (the paper: "
+            f"WideResNet-28-4), {length} training at eps {eps:.3g} on {n:,} training images, "
+            f"evaluated on {cfg['eval_n']:,} test images")
+
+
+def variant_images(dataset: str, names: Sequence[str], n: int = 8) -> dict:
+    """``{variant: its first n test images}``, for :func:`companion.plotting.image_rows`.
+
+    Used on :doc:`/notebooks/ding-saturation-gamma`.
+
+    Parameters
+    ----------
+    dataset : {"fashion-mnist", "cifar10"}
+        The page's ``dataset`` parameter.
+    names : sequence of str
+        Variant names.
+    n : int
+        Images per variant (>= 1).
+
+    Returns
+    -------
+    dict
+        Arrays ``(n, C, H, W)`` in [0, 1], keyed by variant name.
+    """
+    dataset_name(dataset)
+    if not (isinstance(n, int) and n >= 1):
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    return {v: ex.load_split(dataset, "test", v, n)[0].numpy() for v in names}
+
+
+_STYLE = {"std_accuracy": dict(marker="o", linestyle="-"),
+          "pgd_accuracy": dict(marker="s", linestyle="--"),
+          "robust_accuracy": dict(marker="^", linestyle="-.", markersize=7),
+          "prediction_robustness": dict(marker="x", linestyle=":", markersize=8)}
+
+
+def _draw(ax, x, rows, columns, n=None):
+    for i, c in enumerate(columns):
+        y = np.array([r[c] for r in rows])
+        kw = dict(color=plotting.series(i), label=COLUMN_NAMES[c], **_STYLE[c])
+        if n is None:
+            ax.plot(x, y, **kw)
+        else:
+            se = np.array([standard_error(v, n) for v in y])
+            ax.errorbar(x, y, yerr=2 * se, capsize=2, **kw)
+
+
+def plot_figure2b(rows: Sequence[dict], n: int, eps: float, data_label: str):
+    """Figure 2b redone: ours (left, rows of :func:`companion.chapters.ding.results.rate_rows`
+    with two standard errors) beside the paper's Table 3 (right, CIFAR-10 at 8/255), against
+    the saturation level on a log scale (``inf`` one step right of 256).
+
+    Used on :doc:`/notebooks/ding-saturation-gamma`.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Our rows: ``variant`` and the four :data:`TABLE3_COLUMNS`.
+    n : int
+        Test images per rate (for the error bars).
+    eps : float
+        Our radius (panel title).
+    data_label : str
+        Our data (panel title), e.g. ``"Fashion-MNIST"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax0, ax1) = plotting.figure(ncols=2, sharey=True, height=3.6)
+    paper = table3_rows()
+    for ax, rs, nn, title in ((ax0, rows, n, f"ours: {data_label}, $\\epsilon = {eps:.3g}$"),
+                              (ax1, paper, None, "the paper: CIFAR-10, $\\epsilon = 8/255$")):
+        x = [axis_position(saturation_level(r["variant"])) for r in rs]
+        _draw(ax, x, rs, TABLE3_COLUMNS, nn)
+        plotting.label(ax, "saturation level $p$", "accuracy" if ax is ax0 else " ",
+                       title=title, legend=False)
+    ticks = [1, 2, 4, 16, 64, 256, math.inf]
+    for ax in (ax0, ax1):
+        ax.set_xticks([axis_position(p) for p in ticks])
+        ax.set_xticklabels(["$\\infty$" if math.isinf(p) else f"{p:g}" for p in ticks])
+    handles, labels = ax0.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
+    return fig
+
+
+def plot_figure3a(rows: Sequence[dict], n: int, eps: float, data_label: str):
+    """Figure 3a redone: our accuracies against gamma, with two standard errors (the paper
+    draws its CIFAR-10 values without printing them, so there is no panel of the paper's).
+
+    Used on :doc:`/notebooks/ding-saturation-gamma`.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        ``variant`` and the four :data:`TABLE3_COLUMNS`, one row per gamma variant.
+    n : int
+        Test images per rate.
+    eps : float
+        Our radius (title).
+    data_label : str
+        Our data (title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plotting.figure(height=3.6)
+    x = [gamma_value(r["variant"]) for r in rows]
+    _draw(ax, x, rows, TABLE3_COLUMNS, n)
+    ax.set_xticks(x)
+    plotting.label(ax, "gamma $\\gamma$ of $x \\mapsto x^\\gamma$", "accuracy",
+                   title=f"{data_label}, $\\epsilon = {eps:.3g}$", loc="lower left",
+                   ncols=2)
+    return fig
