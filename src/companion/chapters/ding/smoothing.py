@@ -31,7 +31,8 @@ __all__ = ["TABLE2_EPS", "TABLE2_PRINTED", "TABLE2_COLUMNS", "FIGURE3B_PRINTED",
            "FIGURE3B_COLUMNS", "FIGURE3B_VARIANTS", "COLUMN_NAMES", "SWEEP_EPS", "level",
            "short_label", "declare_data", "scale_note", "table2_evaluations",
            "figure3b_evaluations", "paper_rows", "broken_share", "tolerance", "StrongCheck",
-           "strong_check", "contrast", "variant_images", "plot_figure2a", "plot_figure3b",
+           "robust_on_first", "strong_check", "contrast", "variant_images", "plot_figure2a",
+           "plot_figure3b",
            "Sweep", "SWEEP_GROUPS", "eps_sweep", "plot_sweep", "plausible_eps",
            "largest_class_share"]
 
@@ -96,10 +97,7 @@ def level(variant: str) -> int:
 
 
 def short_label(variant: str) -> str:
-    """A variant as a tick label: ``bin.``, ``orig.``, ``s2`` ... (``fMNIST`` and ``efMNIST``
-    for Fashion-MNIST and its edges).
-
-    Used on :doc:`/notebooks/ding-smoothing`.
+    """A variant as a tick label: ``bin.``, ``orig.``, ``s2`` ... (other names unchanged).
 
     >>> short_label("smooth-3"), short_label("binarized")
     ('s3', 'bin.')
@@ -229,6 +227,17 @@ class StrongCheck:
         return self.weak - self.both
 
 
+def robust_on_first(ev, k: int) -> float:
+    """Robust accuracy of an evaluation on its first ``k`` test images only.
+
+    Used on :doc:`/notebooks/ding-edges`.
+    """
+    if not (1 <= k <= ev.n):
+        raise ValueError(f"k must be in [1, {ev.n}], got {k!r}")
+    y, c, a = (ev.arrays[n][:k] for n in ("labels", "clean", "adv"))
+    return float(np.mean((c == y) & (a == y)))
+
+
 def strong_check(ev) -> StrongCheck:
     """:class:`StrongCheck` of a PGD model's evaluation (which has the ``strong`` part).
 
@@ -270,8 +279,7 @@ def variant_images(dataset: str, variants: Sequence[str], n: int = 8) -> dict:
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n!r}")
-    return {short_label(v) if v.startswith("smooth-") else v:
-            ex.load_split(dataset, "test", v, n)[0].numpy() for v in variants}
+    return {v: ex.load_split(dataset, "test", v, n)[0].numpy() for v in variants}
 
 
 # ------------------------------------------------------------------------------ figures
