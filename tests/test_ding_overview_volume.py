@@ -322,6 +322,7 @@ def test_table7_from_fake_evaluations(monkeypatch):
         assert r["nobox"] == pytest.approx(0.9) and r["n"] == n
         assert r["diff"] == pytest.approx(0.9 - box)
         assert r["bits"] == pytest.approx(784) and r["bits_paper"] == pytest.approx(784)
+        assert r["d"] == 784
         assert (r["eps"], r["eps_paper"]) == (0.1, 0.3)
         assert (r["paper_box"], r["paper_nobox"]) == volume.TABLE7_MNIST_PRINTED[r["variant"]]
         assert r["ok"] == (r["diff"] >= -2 * r["se"])
@@ -330,7 +331,61 @@ def test_table7_from_fake_evaluations(monkeypatch):
     assert {r["dataset"] for r in fr} == {"fashion-mnist"}
     paper = {r["variant"]: r["paper_box"] for r in fr}
     assert paper["original"] == 0.432 and paper["edges"] is None
+    with_nobox = [ex.variant_label(e.variant) for e in grid.group("ci", "fashion")
+                  if e.objective == "pgd" and "nobox" in e.parts]
+    assert [r["variant"] for r in fr] == with_nobox and "saturate-inf" in with_nobox
     with pytest.raises(ValueError, match="unknown group"):
         volume.table7("ci", "capacity")
     with pytest.raises(ValueError, match="unknown profile"):
         volume.table7("fast", "table2")
+
+
+def test_table7_display_formats_a_row():
+    row = {"variant": "binarized", "paper_box": 0.981, "paper_nobox": 0.961, "box": 0.9,
+           "nobox": 0.885, "diff": -0.015, "se": 0.005, "z": 2.0, "bits": 784.0,
+           "bits_paper": 783.6}
+    (out,) = volume.table7_display([row], "paper, CIFAR-10")
+    assert out["paper, CIFAR-10, box"] == "98.1%" and out["paper, CIFAR-10, no box"] == "96.1%"
+    assert out["ours, no box"] == "88.5%" and out["no box − box"] == "-1.5 ± 1.0"
+    assert out["bits removed (ours)"] == "784" and out["bits removed (paper's eps)"] == "784"
+    (none,) = volume.table7_display([{**row, "paper_box": None, "paper_nobox": None}])
+    assert none["paper, box"] == "-"
+
+
+def test_settings_images_and_data_declaration():
+    st = volume.settings("ci")
+    assert st["eps_mnist"] == ex.eps_for("ci", grid.MNIST)
+    assert st["eps_mnist_paper"] == 0.3 and st["eval_n"] == ex.PROFILES["ci"]["eval_n"]
+    with pytest.raises(ValueError, match="unknown profile"):
+        volume.settings("fast")
+    x = volume.images_of(grid.MNIST, "smooth-3", 5)
+    raw = data.load(grid.MNIST, "test").take(5).float_images(dtype=np.float64)
+    assert x.dtype == np.float64 and x.shape == (5, 1, 28, 28)
+    assert np.allclose(x, transforms.smooth(raw, 3, **ex.SMOOTHING), atol=1e-6)
+
+    class Rec:
+        def __init__(self):
+            self.data = []
+
+        def use_data(self, name, source, substitution=None):
+            self.data.append((name, substitution))
+
+    rec = Rec()
+    sentences = volume.declare_data(rec)
+    assert len(sentences) == 2 and len(rec.data) == 2
+    assert "CIFAR-10" in rec.data[1][1] and "subset" in rec.data[0][1]
+
+
+def test_corner_gain_by_hand():
+    rows = [{"variant": "b", "diff": -0.10, "se": 0.012, "bits": 784.0, "d": 784},
+            {"variant": "o", "diff": -0.04, "se": 0.006, "bits": 690.2, "d": 784},
+            {"variant": "s", "diff": -0.06, "se": 0.008, "bits": 650.0, "d": 784}]
+    g = volume.corner_gain(rows)
+    assert g["corners"] == ["b"] and g["others"] == ["o", "s"]
+    assert g["corner_diff"] == pytest.approx(-0.10) and g["other_diff"] == pytest.approx(-0.05)
+    assert g["se"] == pytest.approx(math.hypot(0.012, math.hypot(0.006, 0.008) / 2))
+    assert g["gap"] == pytest.approx(-0.05) and not g["ok"]
+    rows[0]["diff"] = -0.06
+    assert volume.corner_gain(rows)["ok"]
+    with pytest.raises(ValueError, match="binary images"):
+        volume.corner_gain(rows[1:])

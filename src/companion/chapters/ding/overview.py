@@ -55,6 +55,8 @@ def saturation_dataset() -> str:
     """The data of the saturation and gamma figures: ``"cifar-10"`` when it is in the cache,
     else ``"fashion-mnist"`` (the declared substitute).
 
+    Used on :doc:`/notebooks/ding-volume`.
+
     Returns
     -------
     str

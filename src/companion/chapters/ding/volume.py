@@ -33,9 +33,10 @@ from . import grid
 
 __all__ = ["TABLE7_MNIST_PRINTED", "TABLE7_CIFAR10_PRINTED", "PAPER_TEST_N",
            "FACTOR_PRINTED", "BITS_PRINTED", "TABLE6_CIFAR10_VARIANTS", "RULES",
-           "printed_as", "printing_rules", "table6_mnist", "matching_readings",
+           "settings", "declare_data", "images_of", "printed_as", "printing_rules",
+           "table6_mnist", "matching_readings",
            "table6_saturation", "factor_check", "bits_removed", "paired_difference",
-           "table7", "pooled"]
+           "table7", "table7_display", "pooled", "corner_gain"]
 
 #: Table 7, MNIST: robust accuracy with / without the box (the Table 2 models, eps = 0.3)
 TABLE7_MNIST_PRINTED = {"binarized": (0.981, 0.961), "original": (0.951, 0.951),
@@ -59,11 +60,89 @@ TABLE6_CIFAR10_VARIANTS = ("original", "saturate-4", "saturate-8", "saturate-16"
 RULES = ("truncate", "floor", "round")
 
 
+def settings(profile: str) -> dict:
+    """The attack and training settings of ``profile`` that the page quotes, read from
+    :data:`companion.chapters.ding.experiment.PROFILES`, with the paper profile's radii.
+
+    Used on :doc:`/notebooks/ding-volume`.
+
+    Parameters
+    ----------
+    profile : str
+
+    Returns
+    -------
+    dict
+        ``eps_mnist``, ``eps_fashion`` (this profile), ``eps_mnist_paper``,
+        ``eps_fashion_paper``, ``eval_n``, ``eval_steps``, ``eval_step_size``,
+        ``train_steps``, ``pgd_epochs``, ``n_train``.
+    """
+    cfg = ex.check_profile(profile)
+    mnist, fashion = ex.DATASETS["mnist"], ex.DATASETS["fashion"]
+    return {"eps_mnist": ex.eps_for(profile, mnist), "eps_fashion": ex.eps_for(profile, fashion),
+            "eps_mnist_paper": ex.eps_for("paper", mnist),
+            "eps_fashion_paper": ex.eps_for("paper", fashion), "eval_n": cfg["eval_n"],
+            "eval_steps": cfg["eval_steps"], "eval_step_size": cfg["eval_step_size"],
+            "train_steps": cfg["train_steps"], "pgd_epochs": cfg["pgd_epochs"],
+            "n_train": cfg["n_train"]}
+
+
+def declare_data(rec, cifar: bool = False) -> list[str]:
+    """Declare the page's data in the records session ``rec``: the offline MNIST digits' test
+    split, Fashion-MNIST's test split (the substitute for CIFAR-10) and, with ``cifar``,
+    CIFAR-10's test split.
+
+    Used on :doc:`/notebooks/ding-volume`.
+
+    Parameters
+    ----------
+    rec : companion.records.Session
+    cifar : bool
+        CIFAR-10 is in the cache and used.
+
+    Returns
+    -------
+    list of str
+        One sentence per dataset, saying where it comes from.
+    """
+    out = []
+    names = [ex.DATASETS["mnist"], ex.DATASETS["fashion"]] + (["cifar-10"] if cifar else [])
+    for name in names:
+        ds = _data.load(name, "test")
+        p = ds.provenance
+        if name == ex.DATASETS["fashion"] and not cifar:
+            rec.use_data(f"{p['name']} ({p['split']}, {p['n']:,} images)", p["source"],
+                         "stands in for CIFAR-10 (which needs a download) in Tables 6 and 7")
+        else:
+            ds.declare(rec)
+        out.append(ds.sentence)
+    return out
+
+
+def images_of(dataset: str, variant, n: int | None = None) -> np.ndarray:
+    """The first ``n`` test images of ``dataset`` under ``variant``, as the chapter's models
+    see them (:func:`companion.chapters.ding.experiment.load_split`), float64 numpy.
+
+    Used on :doc:`/notebooks/ding-volume`.
+
+    Parameters
+    ----------
+    dataset : str
+    variant : str or sequence of str
+    n : int, optional
+        All of the test split by default.
+
+    Returns
+    -------
+    numpy.ndarray ``(n, C, H, W)``
+    """
+    X, _ = ex.load_split(dataset, "test", variant, n)
+    return X.numpy().astype(np.float64)
+
+
 def printed_as(value: float, rule: str) -> int:
     """``value`` as an integer under ``rule``: ``"truncate"`` (towards zero), ``"floor"``
     (towards minus infinity) or ``"round"`` (to the nearest, halves away from zero).
-
-    Used on :doc:`/notebooks/ding-volume`.
 
     Parameters
     ----------
@@ -370,8 +449,6 @@ def paired_difference(box, nobox) -> tuple[float, float]:
     """Mean and standard error of ``nobox - box`` for per-image outcomes (1: robust), measured
     on the same images: the paired difference of two robust accuracies.
 
-    Used on :doc:`/notebooks/ding-volume`.
-
     Parameters
     ----------
     box, nobox : array of bool or {0, 1}
@@ -416,7 +493,9 @@ def table7(profile: str, group: str, z: float = 2.0) -> list[dict]:
     Returns
     -------
     list of dict
-        Per model: ``dataset``, ``variant``, ``n``, ``box``, ``nobox`` (robust accuracies),
+        Per PGD-trained model whose evaluation has the box-free attack (the grid's ``nobox``
+        part): ``dataset``, ``variant``, ``n``, ``d`` (pixels per image), ``box``, ``nobox``
+        (robust accuracies),
         ``diff`` and ``se`` (:func:`paired_difference`), ``ok``, ``reported`` (the
         evaluation's own ``robust_accuracy``), ``eps``, ``bits`` (:func:`bits_removed` of the
         evaluated images at ``eps``), ``eps_paper`` with ``bits_paper``, and the paper's
@@ -429,8 +508,8 @@ def table7(profile: str, group: str, z: float = 2.0) -> list[dict]:
     printed = TABLE7_MNIST_PRINTED if group == "table2" else TABLE7_CIFAR10_PRINTED
     rows = []
     for e in grid.group(profile, group):
-        if e.objective != "pgd":
-            continue
+        if e.objective != "pgd" or "nobox" not in e.parts:
+            continue                      # the grid attacks these without the box only
         ev = grid.evaluation(profile, e)
         a = ev.arrays
         y, clean = a["labels"], a["clean"]
@@ -442,6 +521,7 @@ def table7(profile: str, group: str, z: float = 2.0) -> list[dict]:
         eps, eps_paper = ex.eps_for(profile, e.dataset), ex.eps_for("paper", e.dataset)
         pb = printed.get(name)
         rows.append({"dataset": e.dataset, "variant": name, "n": int(len(y)),
+                     "d": int(np.prod(X.shape[1:])),
                      "box": float(box.mean()), "nobox": float(nobox.mean()), "diff": diff,
                      "se": se, "ok": bool(diff >= -z * se), "z": z,
                      "reported": ev.robust_accuracy, "eps": eps,
@@ -450,6 +530,38 @@ def table7(profile: str, group: str, z: float = 2.0) -> list[dict]:
                      "paper_box": None if pb is None else pb[0],
                      "paper_nobox": None if pb is None else pb[1]})
     return rows
+
+
+def table7_display(rows: Sequence[dict], paper_label: str = "paper") -> list[dict]:
+    """The rows of :func:`table7` as a table to show: percentages, the difference with twice
+    its standard error, and the bits the box removes.
+
+    Used on :doc:`/notebooks/ding-volume`.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of :func:`table7`.
+    paper_label : str
+        How the paper's columns are headed (``"paper, CIFAR-10"`` beside Fashion-MNIST rows).
+
+    Returns
+    -------
+    list of dict
+        Text cells, ready for :func:`companion.display.table`.
+    """
+    def pct(v):
+        return "-" if v is None else f"{100 * v:.1f}%"
+
+    out = []
+    for r in rows:
+        out.append({"variant": r["variant"], f"{paper_label}, box": pct(r["paper_box"]),
+                    f"{paper_label}, no box": pct(r["paper_nobox"]), "ours, box": pct(r["box"]),
+                    "ours, no box": pct(r["nobox"]),
+                    "no box − box": f"{100 * r['diff']:+.1f} ± {100 * r['z'] * r['se']:.1f}",
+                    "bits removed (ours)": f"{r['bits']:.0f}",
+                    "bits removed (paper's eps)": f"{r['bits_paper']:.0f}"})
+    return out
 
 
 def pooled(rows: Sequence[dict], z: float = 2.0) -> dict:
@@ -480,3 +592,48 @@ def pooled(rows: Sequence[dict], z: float = 2.0) -> dict:
     diff = float(np.mean([r["diff"] for r in rows]))
     se = float(math.sqrt(sum(r["se"] ** 2 for r in rows)) / k)
     return {"diff": diff, "se": se, "ok": bool(diff >= -z * se), "k": k, "z": z}
+
+
+def corner_gain(rows: Sequence[dict], z: float = 2.0) -> dict:
+    """Does the box-free attack gain more on the variants whose images are corners of the
+    cube (binary images: the box removes exactly ``d`` bits) than on the others?
+
+    Used on :doc:`/notebooks/ding-volume`.
+
+    If the perturbable volume mattered, lifting the box, which gives a corner the most extra
+    room, should lower robust accuracy most there. The comparison is of the mean ``diff``
+    (no box minus box) of the corner rows with that of the other rows (:func:`pooled`), with
+    the standard error of the difference of the two means.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of :func:`table7` (``diff``, ``se``, ``bits``, ``d``, ``variant``).
+    z : float
+
+    Returns
+    -------
+    dict
+        ``corners`` and ``others`` (the variant names), ``corner_diff``, ``other_diff``,
+        ``gap`` (``corner_diff - other_diff``, negative when the corners lose more), ``se``,
+        ``ok`` (``gap >= -z se``: no larger loss at the corners).
+
+    Examples
+    --------
+    >>> rows = [{"variant": "b", "diff": -0.10, "se": 0.01, "bits": 784.0, "d": 784},
+    ...         {"variant": "o", "diff": -0.05, "se": 0.01, "bits": 690.0, "d": 784}]
+    >>> g = corner_gain(rows)
+    >>> g["corners"], g["others"], round(g["gap"], 3), g["ok"]
+    (['b'], ['o'], -0.05, False)
+    """
+    corners = [r for r in rows if abs(r["bits"] - r["d"]) < 1e-6]
+    others = [r for r in rows if abs(r["bits"] - r["d"]) >= 1e-6]
+    if not corners or not others:
+        raise ValueError("corner_gain needs rows of binary images (bits removed = d) and "
+                         f"others; got {len(corners)} and {len(others)}")
+    a, b = pooled(corners, z), pooled(others, z)
+    gap = a["diff"] - b["diff"]
+    se = math.hypot(a["se"], b["se"])
+    return {"corners": [r["variant"] for r in corners], "others": [r["variant"] for r in others],
+            "corner_diff": a["diff"], "other_diff": b["diff"], "gap": gap, "se": se,
+            "ok": bool(gap >= -z * se), "z": z}
