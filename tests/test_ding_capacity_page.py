@@ -119,6 +119,10 @@ def test_rates_and_the_robust_gap_by_hand():
     assert se == pytest.approx(math.sqrt(0.95 * 0.05 / 400 + 0.84 * 0.16 / 500))
     rows = cap.comparison_rows([pair], "width", paper_variant="original")
     assert rows[0]["PGD rob. test (paper)"] == 0.952 and rows[0]["PGD rob. test"] == 0.84
+    t4 = cap.table4_rows([pair])
+    assert [r["block"] for r in t4] == [cap.BLOCK_TITLES[b] for b in cap.BLOCKS]
+    assert t4[2]["train"] == 0.95 and t4[2]["train, paper"] == 0.979
+    assert t4[0]["test, paper"] == 0.992 and t4[0]["test"] == 0.98
 
 
 def test_difference_and_tolerance():

@@ -194,6 +194,16 @@ def test_min_facets_2d_is_the_least_regular_polygon_that_separates(gap, r):
     assert m >= sp.covering_facet_lower_bound(2, sp.separation_ratio(gap, r))
 
 
+@pytest.mark.parametrize("m,gap,r", [(5, 0.3, 0.0), (4, 0.3, 0.0), (6, 0.3, 0.05),
+                                     (5, 0.3, 0.05), (11, 0.15, 0.05), (7, 0.3, 0.05)])
+def test_separates_agrees_with_the_brute_force(m, gap, r):
+    K = sp.regular_polygon(m, inradius=1 + r, phase=0.3)
+    assert sp.separates(K, gap, r) == _separates(m, gap, r)
+    # a polygon about the unit circle only separates robustly when it clears the inflated one
+    if r > 0:
+        assert not sp.separates(sp.regular_polygon(m, inradius=1.0), gap, r)
+
+
 def test_min_facets_2d_hand_values():
     # d = 2: the triangle's circumradius is exactly 2, it touches the outer circle
     assert sp.min_facets_2d(1.0) == 4

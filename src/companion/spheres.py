@@ -40,7 +40,7 @@ __all__ = ["sample_spheres", "ideal_radius", "distance_to_sphere", "ideal_predic
            "log_facet_lower_bound", "covering_facet_lower_bound",
            "log_covering_facet_lower_bound", "separation_ratio", "min_facets",
            "log10_min_facets", "min_facets_2d", "Polytope", "cube", "cross_polytope",
-           "regular_polygon", "net_polytope"]
+           "regular_polygon", "net_polytope", "separates"]
 
 
 # ------------------------------------------------------------------------------- checks
@@ -261,8 +261,6 @@ def cap_measure(n: int, h: float) -> float:
     incomplete beta function), one minus the opposite cap for :math:`h < 0`. In the plane it is
     :math:`\arccos(h)/\pi`, in space :math:`(1-h)/2` (Archimedes).
 
-    Used on :doc:`/notebooks/ding-capacity`.
-
     Parameters
     ----------
     n : int
@@ -348,8 +346,6 @@ def log_facet_lower_bound(n: int, d: float) -> float:
 def facet_lower_bound(n: int, d: float) -> float:
     r"""Theorem D.1: a symmetric polytope at distance ``d`` from the ball :math:`B_2^n` has at
     least :math:`e^{n/(2d^2)}` facets.
-
-    Used on :doc:`/notebooks/ding-capacity`.
 
     Parameters
     ----------
@@ -647,8 +643,6 @@ class Polytope:
 def cube(n: int) -> Polytope:
     """The cube ``[-1, 1]^n``: ``2n`` facets, distance ``sqrt(n)`` from the ball.
 
-    Used on :doc:`/notebooks/ding-capacity`.
-
     Parameters
     ----------
     n : int
@@ -671,8 +665,6 @@ def cube(n: int) -> Polytope:
 def cross_polytope(n: int) -> Polytope:
     """The cross-polytope ``{x : |x_1| + ... + |x_n| <= 1}``: ``2^n`` facets, distance
     ``sqrt(n)`` from the ball.
-
-    Used on :doc:`/notebooks/ding-capacity`.
 
     Parameters
     ----------
@@ -745,8 +737,6 @@ def net_polytope(n: int, separation: float = 0.9, candidates: int = 20_000,
     candidates' own holes; the default 0.9 leaves room for those below 1. So the distance is
     measured, not assumed: :meth:`Polytope.circumradius` enumerates the vertices.
 
-    Used on :doc:`/notebooks/ding-capacity`.
-
     Parameters
     ----------
     n : int
@@ -788,3 +778,35 @@ def net_polytope(n: int, separation: float = 0.9, candidates: int = 20_000,
             chosen += [u, -u]
     A = np.asarray(chosen)
     return Polytope(A, np.ones(len(A)))
+
+
+def separates(K: Polytope, gap: float, radius: float = 0.0) -> bool:
+    """Whether the polytope ``K`` separates the concentric spheres robustly at ``radius``: it
+    contains the ball of radius ``1 + radius`` (its inradius is at least that) and lies in the
+    open ball of radius ``1 + gap - radius`` (its farthest vertex is nearer), so that every
+    point within ``radius`` of the inner sphere is inside and every point within ``radius`` of
+    the outer one outside.
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    K : Polytope
+        The polytope (the inner class inside).
+    gap : float
+        The gap between the spheres (> 0).
+    radius : float
+        The robust radius, in [0, gap/2).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> separates(regular_polygon(5), 0.3), separates(regular_polygon(4), 0.3)
+    (True, False)
+    """
+    g = _check_gap(gap)
+    r = _check_radius(radius, g)
+    return bool(K.inradius() >= 1.0 + r and K.circumradius() < 1.0 + g - r)

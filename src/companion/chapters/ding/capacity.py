@@ -21,17 +21,20 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+import numpy as np
+
 from ... import data as _data
 from ... import plotting
 from . import experiment as ex
 from . import grid
-from .results import standard_error
+from .results import Trend, standard_error, trend
 
 __all__ = ["BLOCKS", "BLOCK_TITLES", "TABLE4_WIDTHS", "TABLE4_PRINTED", "TABLE4_MISSING",
            "TABLE5_WIDTHS", "TABLE5_PRINTED", "TABLE5_RECONSTRUCTED", "TABLE5_LABELS", "printed",
            "printed_rows", "declare_data", "Pair", "capacity_pairs", "size_pairs", "rates_of",
-           "robust_gap", "Difference", "difference", "comparison_rows", "tolerance",
-           "plot_figure4"]
+           "robust_gap", "counts", "Difference", "difference", "width_trend", "size_trend",
+           "flat_check", "rise_threshold", "printed_rise", "comparison_rows", "table4_rows",
+           "tolerance", "plot_figure4"]
 
 #: the three blocks of Tables 4 and 5
 BLOCKS = ("standard_accuracy", "pgd_accuracy", "pgd_robust_accuracy")
@@ -270,8 +273,6 @@ def declare_data(rec, dataset: str = grid.MNIST) -> None:
 class Pair:
     """The standard and the PGD model of one point of Figure 4 and their evaluations.
 
-    Used on :doc:`/notebooks/ding-capacity`.
-
     ``variant`` is the MNIST variant, ``width`` the widen factor and ``n`` the number of
     training images; ``std`` and ``pgd`` are :class:`~companion.chapters.ding.experiment.
     Evaluation` objects with the ``"train"`` part.
@@ -356,9 +357,176 @@ def rates_of(pair: Pair) -> dict:
     return {(b, s): float(f(pair)) for b, s, f in _RATES}
 
 
-def _counts(pair: Pair) -> tuple[int, int]:
-    """Evaluated training and test images of the PGD model."""
+def counts(pair: Pair) -> tuple[int, int]:
+    """The numbers of evaluated training and test images of the PGD model.
+
+    Parameters
+    ----------
+    pair : Pair
+        A standard and a PGD model.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_train, n_test)``.
+    """
     return len(pair.pgd.arrays["train_labels"]), pair.pgd.n
+
+
+def _n_of(pair: Pair, block: str, split: str) -> int:
+    ev = pair.std if block == "standard_accuracy" else pair.pgd
+    return len(ev.arrays["train_labels"]) if split == "train" else ev.n
+
+
+def _check_rate(block: str, split: str) -> None:
+    if block not in BLOCKS:
+        raise ValueError(f"unknown block {block!r}; valid: {BLOCKS}")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
+def width_trend(pairs: Sequence[Pair], block: str, split: str) -> Trend:
+    """The weighted slope of one rate against the log2 widen factor (per doubling), with its
+    standard error (:func:`companion.chapters.ding.results.trend`).
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    pairs : sequence of Pair
+        The capacity models of one variant.
+    block : str
+        One of :data:`BLOCKS`.
+    split : str
+        ``"train"`` or ``"test"``.
+
+    Returns
+    -------
+    Trend
+    """
+    _check_rate(block, split)
+    return trend(np.log2([p.width for p in pairs]),
+                 [rates_of(p)[(block, split)] for p in pairs],
+                 [_n_of(p, block, split) for p in pairs])
+
+
+def size_trend(pairs: Sequence[Pair], block: str, split: str) -> Trend:
+    """The weighted slope of one rate against the log2 training-set size (per doubling).
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    pairs : sequence of Pair
+        The size models of one variant.
+    block : str
+        One of :data:`BLOCKS`.
+    split : str
+        ``"train"`` or ``"test"``.
+
+    Returns
+    -------
+    Trend
+    """
+    _check_rate(block, split)
+    return trend(np.log2([p.n for p in pairs]), [rates_of(p)[(block, split)] for p in pairs],
+                 [_n_of(p, block, split) for p in pairs])
+
+
+def flat_check(pairs: Sequence[Pair], paper_variant: str = "original", z: float = 3.0) -> dict:
+    """Whether the clean accuracy of standard training is "invariant to model sizes": per
+    split, the spread (max - min) over the widths against a band of Table 4's own spread over
+    the same widths plus ``z`` standard errors of a difference at the mean rate.
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    pairs : sequence of Pair
+        The capacity models of one variant.
+    paper_variant : str
+        The row of Table 4 whose spread is allowed.
+    z : float
+        Standard errors of a difference added to the band.
+
+    Returns
+    -------
+    dict
+        ``{"train": (lo, hi, band), "test": (lo, hi, band), "ok": bool}``.
+    """
+    out: dict = {}
+    ok = True
+    for split in ("train", "test"):
+        v = np.array([rates_of(p)[("standard_accuracy", split)] for p in pairs])
+        n = min(_n_of(p, "standard_accuracy", split) for p in pairs)
+        pv = [printed(4, "standard_accuracy", paper_variant, split, p.width) for p in pairs
+              if p.width in TABLE4_WIDTHS]
+        pv = [x for x in pv if x is not None]
+        spread = float(np.ptp(pv)) if pv else 0.0
+        band = spread + z * math.sqrt(2) * standard_error(float(v.mean()), n)
+        out[split] = (float(v.min()), float(v.max()), band)
+        ok &= bool(np.ptp(v) <= band)
+    out["ok"] = ok
+    return out
+
+
+def rise_threshold(n: int = 10_000, ref: float = 0.9, z: float = 2.0) -> float:
+    """A change of a printed rate that sampling alone would rarely make: ``z`` standard errors
+    of a difference of two rates ``ref`` on ``n`` images each, rounded to a printed point.
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    n : int
+        Images per rate (the paper's test sets have 10,000).
+    ref : float
+        The rate the error is taken at.
+    z : float
+        Standard errors.
+
+    Returns
+    -------
+    float
+        A fraction, a multiple of 0.01 (at least 0.01).
+
+    Examples
+    --------
+    >>> rise_threshold()
+    0.01
+    """
+    return max(0.01, round(z * math.sqrt(2) * standard_error(ref, n), 2))
+
+
+def printed_rise(table: int, block: str, variant: str, split: str, a: float, b: float
+                 ) -> float:
+    """The printed rate at widen factor ``b`` minus that at ``a`` (fractions).
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    table : int
+        4 or 5.
+    block : str
+        One of :data:`BLOCKS`.
+    variant : str
+        The row.
+    split : str
+        ``"train"`` or ``"test"``.
+    a, b : float
+        Two widen factors of the table.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(printed_rise(4, "pgd_robust_accuracy", "smooth-8", "test", 1, 2), 3)
+    0.038
+    """
+    return printed(table, block, variant, split, b) - printed(table, block, variant, split, a)
 
 
 def robust_gap(pair: Pair) -> tuple[float, float]:
@@ -377,7 +545,7 @@ def robust_gap(pair: Pair) -> tuple[float, float]:
     tuple of float
         ``(gap, se)``.
     """
-    n_train, n_test = _counts(pair)
+    n_train, n_test = counts(pair)
     a, b = pair.pgd.train_robust_accuracy, pair.pgd.robust_accuracy
     return a - b, math.hypot(standard_error(a, n_train), standard_error(b, n_test))
 
@@ -495,6 +663,37 @@ def comparison_rows(pairs: Sequence[Pair], by: str, paper_variant: Optional[str]
     return rows
 
 
+def table4_rows(pairs: Sequence[Pair], paper_variant: str = "original") -> list[dict]:
+    """Ours beside Table 4, one row per block and width: ``block``, ``width``, ``train``,
+    ``train, paper``, ``test``, ``test, paper`` (fractions; ``None`` where the table has no
+    value).
+
+    Used on :doc:`/notebooks/ding-capacity`.
+
+    Parameters
+    ----------
+    pairs : sequence of Pair
+        The capacity models (one variant).
+    paper_variant : str
+        The row of Table 4 to put beside ours.
+
+    Returns
+    -------
+    list of dict
+    """
+    rows = []
+    for block in BLOCKS:
+        for p in pairs:
+            r = rates_of(p)
+            row = {"block": BLOCK_TITLES[block], "width": p.width}
+            for split in ("train", "test"):
+                row[split] = r[(block, split)]
+                row[f"{split}, paper"] = (printed(4, block, paper_variant, split, p.width)
+                                          if p.width in TABLE4_WIDTHS else None)
+            rows.append(row)
+    return rows
+
+
 # ------------------------------------------------------------------------------ figure
 def plot_figure4(pairs: Sequence[Pair], by: str, paper_variant: Optional[str] = None):
     """Figure 4 of the paper, redone: two rows (training set, test set), three panels each
@@ -528,8 +727,7 @@ def plot_figure4(pairs: Sequence[Pair], by: str, paper_variant: Optional[str] = 
             sel = [p for p in pairs if p.variant == v]
             x = [p.width if by == "width" else p.n for p in sel]
             y = [get(p) for p in sel]
-            ev = [p.std if block == "standard_accuracy" else p.pgd for p in sel]
-            n = [len(e.arrays["train_labels"]) if split == "train" else e.n for e in ev]
+            n = [_n_of(p, block, split) for p in sel]
             se = [2 * standard_error(a, k) for a, k in zip(y, n)]
             ax.errorbar(x, y, yerr=se, color=plotting.series(i), marker=markers[i % 4],
                         linestyle=styles[i % 4], label=f"ours, {v}")
