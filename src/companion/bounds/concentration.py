@@ -250,8 +250,6 @@ def irwin_hall_cdf(x, d, method: str = "auto"):
 def irwin_hall_sf(x, d, method: str = "auto"):
     r"""Upper tail of the Irwin-Hall law, :math:`P(S_d > x) = P(S_d < d - x)`, accurate when small.
 
-    Used on :doc:`/notebooks/ding-theorem21`.
-
     Parameters
     ----------
     x : float or array_like
@@ -348,7 +346,7 @@ def sample_uniform_sums(d, n, rng, chunk: int = 4096):
 def coordinate_robust_error(eps):
     r"""Example 1, first boundary: :math:`RR^* = \min(2\epsilon, 1)` for :math:`y = 1[x_1 > 1/2]`.
 
-    Used on :doc:`/notebooks/ding-example1`.
+    Used on :doc:`/notebooks/ding-example1`, :doc:`/notebooks/ding-theorem21`.
 
     The Bayes classifier is attacked under :math:`\|\delta\|_\infty < \epsilon` exactly when
     :math:`|x_1 - 1/2| < \epsilon`, a slab of width :math:`2\epsilon`, whatever :math:`d`.
@@ -1137,8 +1135,6 @@ def ball_cap_measure(s, d):
 
 def cap_threshold(p, d):
     r"""The threshold :math:`t \ge 0` with :math:`P(x_1 \le t) = p` on the ball, :math:`p \ge 1/2`.
-
-    Used on :doc:`/notebooks/ding-theorem21`.
 
     Parameters
     ----------
