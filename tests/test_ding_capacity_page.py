@@ -215,3 +215,58 @@ def test_the_ci_sweep_is_small():
     # the ci sweep is declared for about 30 s on one thread (the measured throughput)
     w = {t.name: t for t in sx.declare_tasks()}[sx.NAME].work["ci"]
     assert w.amount / w.cpu <= 30
+
+
+def _pairs_with(accs_std_test, accs_rob_test, widths=(0.125, 0.25, 0.5, 1.0)):
+    out = []
+    for w, a, r in zip(widths, accs_std_test, accs_rob_test):
+        std = _evaluation(400, 0, a, 0)
+        pgd = _evaluation(390, 300, 480, r)
+        out.append(cap.Pair("original", w, 8004, std, pgd))
+    return out
+
+
+def test_flat_check_and_width_trend_on_hand_made_pairs():
+    # Table 4's ORIGINAL spread over 0.125..1 is 98.8..99.3: 0.5 points
+    flat = cap.flat_check(_pairs_with([493, 495, 494, 495], [300, 350, 400, 450]))
+    assert flat["ok"] and flat["test"][:2] == (0.986, 0.99)
+    p = (0.986 + 0.99 + 0.988 + 0.99) / 4
+    se = math.sqrt(p * (1 - p) / 500)
+    assert flat["test"][2] == pytest.approx(0.005 + 3 * math.sqrt(2) * se)
+    assert not cap.flat_check(_pairs_with([450, 495, 494, 495], [300, 350, 400, 450]))["ok"]
+    rising = cap.width_trend(_pairs_with([493] * 4, [300, 350, 400, 450]),
+                             "pgd_robust_accuracy", "test")
+    assert rising.rises() and rising.slope == pytest.approx(0.1)   # 50 of 500 per doubling
+    assert not cap.width_trend(_pairs_with([493] * 4, [400, 402, 399, 401]),
+                               "pgd_robust_accuracy", "test").rises()
+    with pytest.raises(ValueError, match="block"):
+        cap.width_trend(_pairs_with([493] * 4, [400] * 4), "robust", "test")
+
+
+def test_rise_threshold_and_printed_rise():
+    assert cap.rise_threshold() == 0.01        # 2 sqrt(2) sqrt(0.09 / 10,000) = 0.0085
+    assert cap.rise_threshold(500) == 0.04     # 2 sqrt(2) sqrt(0.09 / 500) = 0.038
+    assert cap.printed_rise(4, "pgd_robust_accuracy", "smooth-8", "test", 1, 2) == \
+        pytest.approx(0.869 - 0.831)
+    assert cap.printed_rise(5, "pgd_robust_accuracy", "original", "test", 1, 4) == \
+        pytest.approx(0.432 - 0.455)
+
+
+def test_figure6_polygons_and_the_linear_reading():
+    p = sx.figure6_polygons(0.15, 0.3, 0.05)
+    # by hand: 1/cos(pi/7) = 1.110 < 1.15 < 1/cos(pi/6) = 1.155; robust ratio 1.10/1.05
+    assert p["m_clean"] == 7 and p["m_robust"] == 11
+    assert p["clean_separates"] and not p["clean_robust_small"] and p["robust_separates"]
+    assert p["clean_robust_large"]
+    # 4n facets at distance 2: e^(40/8) = 148.4 < 160 but e^(41/8) = 168.2 > 164
+    assert sx.first_contradiction() == 41
+    assert sx.first_contradiction(d=1.0, per_dim=1) == 1
+
+
+def test_theorem_d1_examples_have_the_known_distances():
+    rows = sx.theorem_d1_examples((2, 4))
+    for r in rows:
+        if r["polytope"] in ("cube", "cross-polytope"):
+            assert r["distance"] == pytest.approx(math.sqrt(r["n"]))
+        assert r["facets"] >= r["covering bound"] - 1e-9 >= r["exp bound"] - 1e-9
+    assert {r["polytope"] for r in rows} == {"cube", "cross-polytope", "net"}
