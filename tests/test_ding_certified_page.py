@@ -91,7 +91,7 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="eps"):
         dc.unstable_counts(net, torch.zeros(1, 2), -0.1)
     with pytest.raises(ValueError, match="method"):
-        _hand_evaluation().certified("crown-ibp")
+        _hand_evaluation().certified("lp")
 
 
 # --------------------------------------------------------------------------- unstable ReLUs
@@ -129,7 +129,10 @@ def _hand_evaluation():
     ibp = np.array([[1, 2], [0.5, -1], [1, 1], [-0.1, 3], [1, 1], [2, 2]], np.float32)
     crown = np.array([[1, 2], [0.5, 0.2], [1, 1], [0.1, 3]], np.float32)  # first four
     pgd = np.array([0, 0, 2, 0, 2, 1])             # image 1 and 5 broken by PGD
-    arrays = {"labels": labels, "clean": clean, "ibp_margins": ibp, "crown_margins": crown,
+    cibp = ibp.copy()
+    cibp[3] = [0.2, 3]                             # CROWN-IBP certifies image 3 as well
+    arrays = {"labels": labels, "clean": clean, "ibp_margins": ibp, "cibp_margins": cibp,
+              "crown_margins": crown,
               "pgd": pgd, "unstable_ibp": np.array([[1, 2, 0]] * 6),
               "unstable_crown": np.array([[1, 0, 0]] * 4),
               "sweep_eps": np.array([0.1, 0.3]),
@@ -147,6 +150,8 @@ def test_evaluation_rates_by_hand():
     assert ev.certified("ibp").tolist() == [True, False, True, False, False, True]
     assert ev.certified_error("ibp") == pytest.approx(0.5)
     assert ev.certified_error("ibp", subset=4) == pytest.approx(0.5)
+    assert ev.certified("crown-ibp").tolist() == [True, False, True, True, False, True]
+    assert ev.certified_error("crown-ibp") == pytest.approx(2 / 6)
     assert ev.certified("crown").tolist() == [True, True, True, True]
     assert ev.certified_error("crown") == 0.0
     # broken: 4 (clean), 1 and 5 (PGD)
@@ -154,7 +159,8 @@ def test_evaluation_rates_by_hand():
     assert ev.pgd_error == pytest.approx(0.5)
     assert ev.certified_but_broken("ibp") == 1       # image 5
     assert ev.certified_but_broken("crown") == 1     # image 1
-    assert ev.crown_minus_ibp == pytest.approx(0.0)
+    assert ev.tighter_than_ibp("crown") == pytest.approx(0.0)
+    assert ev.tighter_than_ibp("crown-ibp") == pytest.approx(0.0)
     assert ev.unstable("ibp").tolist() == [3] * 6
     s = ev.sweep()
     assert (s["n_ibp"], s["n_pgd"]) == (6, 4)
@@ -164,6 +170,20 @@ def test_evaluation_rates_by_hand():
     # image 0 is certified at eps 0.3 (sweep) but broken there: one contradiction
     assert ev.sweep_certified_but_broken() == 1
     assert ev.seconds == {"ibp": 0.5, "crown": 2.0}
+
+
+def test_ordering_and_tolerance_by_hand():
+    ev = _hand_evaluation()                       # CROWN-IBP certified error 1/3
+    a = dict(ev.arrays, cibp_margins=np.ones((6, 2), np.float32))  # all correct ones: 1/6
+    o = dc.ordering({"binarized": dc.Evaluation(ev.key, a), "original": ev})
+    se = np.sqrt((1 / 6) * (5 / 6) / 6 + (1 / 3) * (2 / 3) / 6)
+    assert o["difference"] == pytest.approx(1 / 6) and o["se"] == pytest.approx(se)
+    assert o["ok"] is False                       # 1/6 is less than 3 standard errors
+    assert dc.ordering({"binarized": dc.Evaluation(ev.key, a), "original": ev}, z=0.5)["ok"]
+    # 3 sqrt(p (1 - p) (1/n + 1/m)) with p = 0.5, n = m = 100: 3 * 0.5 * sqrt(0.02)
+    assert dc.sampling_tolerance(0.5, 100, 100) == pytest.approx(1.5 * np.sqrt(0.02))
+    with pytest.raises(ValueError, match="rate"):
+        dc.sampling_tolerance(1.5, 100)
 
 
 # --------------------------------------------------------------------------- a small evaluation
@@ -185,7 +205,7 @@ def test_compute_evaluation_on_a_small_key():
     assert a["unstable_ibp"].shape == (24, 3) and a["unstable_crown"].shape == (6, 3)
     assert a["sweep_ibp"].shape == (2, 24) and a["sweep_pgd"].shape == (2, 6)
     ev = dc.Evaluation(ekey, a)
-    assert ev.crown_minus_ibp >= 0.0
+    assert ev.tighter_than_ibp("crown") >= 0.0 and ev.tighter_than_ibp("crown-ibp") >= 0.0
     assert (a["unstable_crown"] <= a["unstable_ibp"][:6]).all()
     assert ev.certified_but_broken("ibp") == 0 and ev.certified_but_broken("crown") == 0
     assert ev.sweep_certified_but_broken() == 0

