@@ -833,7 +833,7 @@ def cube_expansions_mc(d, eps, n, rng, chunk: int = 4096) -> dict:
 
     Used on :doc:`/notebooks/ding-theorem21`.
 
-    The sets, each of measure :math:`1/2` (the central ball about :math:`0.51`), and
+    The sets, each of measure :math:`1/2` (the central ball about :math:`0.52`), and
     the distance from a point :math:`x` of the cube to each:
 
     - coordinate half-space :math:`\{x_1 < 1/2\}`: :math:`(x_1 - 1/2)_+`; exactly
@@ -841,7 +841,7 @@ def cube_expansions_mc(d, eps, n, rng, chunk: int = 4096) -> dict:
     - diagonal half-space :math:`\{\sum_i x_i < d/2\}`: :func:`distance_to_sum_halfcube`;
     - corner cube :math:`[0, a]^d`, :math:`a = 2^{-1/d}`: :math:`\|(x - a)_+\|_2`;
     - its complement: :math:`(\min_i(a - x_i))_+`; exactly :math:`1 - (a - \epsilon)_+^d`;
-    - central ball :math:`\{\|x - c\|_2 < r\}`, :math:`c = (1/2, \dots)`, :math:`r` the 0.51
+    - central ball :math:`\{\|x - c\|_2 < r\}`, :math:`c = (1/2, \dots)`, :math:`r` the 0.52
       quantile of :math:`\|x - c\|` in a pilot sample (so that :math:`P(A) \ge 1/2` with high
       probability): :math:`(\|x - c\| - r)_+` (the nearest point lies on the segment to
       :math:`c`, inside the cube).
@@ -877,7 +877,7 @@ def cube_expansions_mc(d, eps, n, rng, chunk: int = 4096) -> dict:
     e = np.atleast_1d(_check_eps(eps))
     a = 2.0 ** (-1.0 / d)
     pilot = rng.random((min(n, 20_000), d))
-    r = float(np.quantile(np.linalg.norm(pilot - 0.5, axis=1), 0.51))
+    r = float(np.quantile(np.linalg.norm(pilot - 0.5, axis=1), 0.52))
     inside = dict.fromkeys(CUBE_SETS, 0)
     hits = {name: np.zeros(e.size) for name in CUBE_SETS}
     for i in range(0, n, chunk):
