@@ -474,8 +474,6 @@ def min_facets(n: int, gap: float, radius: float = 0.0, bound: str = "cap") -> f
     :math:`e^{n/(2d^2)}`, ``bound="cap"`` the covering argument with the exact cap measure
     (:func:`covering_facet_lower_bound`, the larger).
 
-    Used on :doc:`/notebooks/ding-capacity`.
-
     Parameters
     ----------
     n : int
