@@ -215,3 +215,16 @@ def test_compute_evaluation_on_a_small_key():
     assert (a["sweep_pgd"][j] == a["pgd"][:6]).all()
     # certificates shrink as the radius grows (the regions are nested)
     assert (a["sweep_ibp"][1] <= a["sweep_ibp"][0]).all()
+
+
+def test_box_entry_and_rows():
+    box = [{"model": m, "digits": d, "box": b, "boundary_pixels": 1.0, "width_ratio": 0.5,
+            "unstable_per_example": 1.0, "certified_error": 0.1 * i}
+           for i, (m, d, b) in enumerate([("binarized", "binarized", True),
+                                          ("binarized", "original", False)])]
+    assert dc.box_entry(box, "binarized", "original", False)["certified_error"] == 0.1
+    with pytest.raises(ValueError, match="no entry.*there are"):
+        dc.box_entry(box, "original", "original")
+    rows = dc.box_rows(box)
+    assert [r["box [0, 1]"] for r in rows] == ["yes", "no"]
+    assert rows[1]["digits"] == "original" and rows[1]["certified error"] == 0.1
