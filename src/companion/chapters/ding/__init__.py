@@ -59,6 +59,9 @@ register(_nb(
 # --- 7. Section 4.2: Fashion-MNIST and edge-Fashion-MNIST --------------------------------------
 register(_nb(
     "ding-edges", "ding/edges.md", "Fashion-MNIST against its edges: Figure 3b", PAPER,
+    Param("n_sweep", "int", 200, 2_000,
+          "test images attacked at each radius of the eps sweep of the PGD models", min=10,
+          max=10_000),
     ci_budget_s=240,
 ))
 

@@ -327,7 +327,7 @@ def plot_figure3b(evaluations: dict):
 
     Used on :doc:`/notebooks/ding-edges`.
     """
-    fig, ax = plotting.figure(height=3.6)
+    fig, ax = plotting.figure(height=4.0)
     width = 0.26
     getters = _getters()
     for i, c in enumerate(FIGURE3B_COLUMNS):
@@ -345,7 +345,9 @@ def plot_figure3b(evaluations: dict):
     ax.set_xticks(range(len(FIGURE3B_VARIANTS)))
     ax.set_xticklabels(["fMNIST", "efMNIST"])
     ax.set_ylim(0.0, 1.0)
-    plotting.label(ax, "data set", "accuracy", loc="lower left", ncols=2)
+    plotting.label(ax, "data set", "accuracy", legend=False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
     return fig
 
 
@@ -432,7 +434,7 @@ def plot_sweep(sweeps: Sequence[Sweep], printed: dict, train_eps: float):
 
     Used on :doc:`/notebooks/ding-edges`.
     """
-    fig, ax = plotting.figure(height=3.6)
+    fig, ax = plotting.figure(height=4.2)
     names = {"original": "fMNIST", "edges": "efMNIST"}
     markers = {"original": "o", "edges": "s"}
     for i, s in enumerate(sweeps):
@@ -450,7 +452,9 @@ def plot_sweep(sweeps: Sequence[Sweep], printed: dict, train_eps: float):
     ax.axvline(train_eps, **plotting.line("reference"), label="our training eps")
     ax.set_ylim(0.0, 1.0)
     plotting.label(ax, r"evaluation $\epsilon$ ($\ell_\infty$)", "robust accuracy",
-                   loc="lower left", fontsize=9)
+                   legend=False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
     return fig
 
 
