@@ -741,7 +741,7 @@ def plot_figure4(pairs: Sequence[Pair], by: str, paper_variant: Optional[str] = 
         if by == "width":
             ax.set_xticks(sorted({w for w in TABLE4_WIDTHS}) if paper_variant else
                           sorted({p.width for p in pairs}))
-            ax.set_xticklabels([f"{t:g}" for t in ax.get_xticks()])
+            ax.set_xticklabels([_width_label(t) for t in ax.get_xticks()])
         else:
             ticks = sorted({p.n for p in pairs})
             ax.set_xticks(ticks)
@@ -752,6 +752,12 @@ def plot_figure4(pairs: Sequence[Pair], by: str, paper_variant: Optional[str] = 
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     return fig
+
+
+def _width_label(w: float) -> str:
+    """A widen factor as a short tick label: 1/8, 1/4, 1/2, 1, 2, 4."""
+    inv = 1.0 / w
+    return f"1/{round(inv)}" if w < 1 and abs(inv - round(inv)) < 1e-9 else f"{w:g}"
 
 
 _RATES_BY_PANEL = [r for r in _RATES if r[1] == "train"] + [r for r in _RATES if r[1] == "test"]
