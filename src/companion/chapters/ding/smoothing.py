@@ -230,7 +230,7 @@ class StrongCheck:
 def robust_on_first(ev, k: int) -> float:
     """Robust accuracy of an evaluation on its first ``k`` test images only.
 
-    Used on :doc:`/notebooks/ding-edges`.
+    Used on :doc:`/notebooks/ding-edges`, :doc:`/notebooks/ding-smoothing`.
     """
     if not (1 <= k <= ev.n):
         raise ValueError(f"k must be in [1, {ev.n}], got {k!r}")
