@@ -548,9 +548,11 @@ def plot_figure5(points: Sequence[dict]):
         x = [p["distance"] for p in ps]
         y = [p["robust_accuracy"] for p in ps]
         ax.errorbar(x, y, yerr=[2 * p["se"] for p in ps], capsize=2, **style[name])
-        for p in ps:
+        for i, p in enumerate(ps):
+            # neighbours in distance alternate above and below, so close labels do not collide
             ax.annotate(short_label(p["variant"]), (p["distance"], p["robust_accuracy"]),
-                        textcoords="offset points", xytext=(4, -11), fontsize=9)
+                        textcoords="offset points", xytext=(4, 5 if i % 2 else -13),
+                        fontsize=9)
     eps = {p["family"]: p["eps"] for p in points}
     for ax, fam, title in ((ax0, "mnist", "MNIST"), (ax1, "fashion", "Fashion-MNIST")):
         plotting.label(ax, "inter-class distance ($\\ell_2$)", "robust accuracy",

@@ -19,11 +19,11 @@ import math
 from typing import Optional, Sequence
 
 import numpy as np
-import torch
 
 from ... import data as _data
 from ... import plotting, transforms
 from ...attacks import pgd
+from ...artifacts import cached_arrays
 from ...attacks.base import predict
 from ...training import run_attack
 from . import experiment as ex
@@ -33,7 +33,8 @@ from .results import standard_error
 __all__ = ["DATASETS", "TABLE3_COLUMNS", "COLUMN_NAMES", "TABLE3_PRINTED", "FIGURE3A_GAMMAS",
            "CIFAR_ATTACK", "dataset_name", "saturation_level", "gamma_value", "exponent",
            "axis_position", "variants", "evaluations", "table3_rows", "gap", "spread",
-           "spread_excess", "probe_radius", "declare_data", "scale_note", "variant_images",
+           "spread_excess", "probe_radius", "moved_share", "declare_data", "scale_note",
+           "variant_images",
            "plot_figure2b", "plot_figure3a"]
 
 #: the page's ``dataset`` parameter: the offline substitute or the paper's data (download)
@@ -398,8 +399,10 @@ def spread_excess(robust: Sequence[float], clean: Sequence[float], n: int,
 
 def probe_radius(profile: str, variant, eps: float, objective: str = "pgd",
                  steps: Optional[int] = None, step_size: Optional[float] = None) -> dict:
-    """A cached Fashion-MNIST model of the grid attacked at another radius ``eps`` (it was
-    trained at the profile's): clean and robust accuracy on the profile's evaluation images.
+    """A Fashion-MNIST model of the grid attacked at another radius ``eps`` (it was trained at
+    the profile's): clean and robust accuracy on the profile's evaluation images (computed
+    once and cached, with the evaluation's early stopping: an image leaves the attack once it
+    is misclassified).
 
     Used on :doc:`/notebooks/ding-saturation-gamma`.
 
@@ -431,20 +434,61 @@ def probe_radius(profile: str, variant, eps: float, objective: str = "pgd",
         raise ValueError(f"no {objective!r} model of {variant!r} in the {profile!r} Fashion "
                          f"group; valid variants: {grid.FASHION_GROUP[profile]}, objectives: "
                          f"{ex.OBJECTIVES}")
-    net, _ = grid.model_of(profile, entries[(chain, objective)])
-    net.eval()
-    X, Y = ex.load_split(grid.FASHION, "test", chain, cfg["eval_n"])
-    clean = predict(net, X)
-    torch.manual_seed(0)
-    res = run_attack(net, X, Y, pgd, eps=eps, steps=steps or cfg["eval_steps"],
-                     step_size=step_size or cfg["eval_step_size"], box=(0.0, 1.0), seed=0)
-    adv = predict(net, res.x_adv)
-    ok = (clean == Y).numpy()
-    rob = ok & (adv == Y).numpy()
+    entry = entries[(chain, objective)]
+    mkey = entry.key(profile)
+    steps = int(steps or cfg["eval_steps"])
+    step_size = float(step_size or cfg["eval_step_size"])
+    key = {"what": "ding-probe-radius", "model": mkey, "eps": eps, "n": cfg["eval_n"],
+           "steps": steps, "step_size": step_size, "early_stop": True}
+
+    def compute():
+        net, _ = grid.model_of(profile, entry)
+        net.eval()
+        X, Y = ex.load_split(grid.FASHION, "test", chain, cfg["eval_n"])
+        res = run_attack(net, X, Y, pgd, eps=eps, steps=steps, step_size=step_size,
+                         box=(0.0, 1.0), seed=0, early_stop=True)
+        return {"labels": Y.numpy(), "clean": predict(net, X).numpy(),
+                "adv": predict(net, res.x_adv).numpy()}
+
+    a = cached_arrays(f"ding-probe-{ex.model_name(mkey)}-eps{eps:.4g}", key, compute)
+    ok = a["clean"] == a["labels"]
+    rob = ok & (a["adv"] == a["labels"])
+    n = int(len(a["labels"]))
     g = float(np.mean(ok & ~rob))
-    return {"eps": eps, "n": int(len(Y)), "accuracy": float(ok.mean()),
-            "robust_accuracy": float(rob.mean()), "gap": g,
-            "se": standard_error(g, int(len(Y)))}
+    return {"eps": eps, "n": n, "accuracy": float(ok.mean()),
+            "robust_accuracy": float(rob.mean()), "gap": g, "se": standard_error(g, n)}
+
+
+def moved_share(dataset: str, names: Sequence[str], eps: float, n: int = 1_000) -> dict:
+    """How much each variant moves the test images, in units of the radius: the share of
+    pixels it changes by more than ``eps``, and the share of the original pixels that lie
+    exactly at 0 or 1 (which no saturation level moves).
+
+    Used on :doc:`/notebooks/ding-saturation-gamma`.
+
+    Parameters
+    ----------
+    dataset : {"fashion-mnist", "cifar10"}
+        The page's ``dataset`` parameter.
+    names : sequence of str
+        Variant names.
+    eps : float
+        The radius, in (0, 1].
+    n : int
+        The first ``n`` test images.
+
+    Returns
+    -------
+    dict
+        ``{"corners": share of pixels at 0 or 1, variant: share moved by more than eps}``.
+    """
+    eps = ex.check_eps(eps)
+    imgs = variant_images(dataset, ["original", *names], n)
+    x = imgs["original"]
+    out = {"corners": float(np.mean((x == 0.0) | (x == 1.0)))}
+    for v in names:
+        out[v] = float(np.mean(np.abs(imgs[v] - x) > eps))
+    return out
 
 
 def declare_data(rec, dataset: str) -> str:
