@@ -318,3 +318,30 @@ def test_rank_correlation_against_scipy_and_brute_force():
         ic.rank_correlation([1, 2], [2, 1])
     with pytest.raises(ValueError, match="constant"):
         ic.rank_correlation([1, 1, 1], [1, 2, 3])
+
+
+def test_compact_rows_accuracy_table_and_statements():
+    rows = [{"reading": "r", "split": "train", "smooth": s, "ours": d, "original": 7.0,
+             "binarized": 8.0, "scale_original_ours": d / 7.0, "scale_binarized_ours": d / 8.0}
+            for s, d in ((3, 7.0), (4, 6.3), (5, 5.6))]
+    out = ic.compact_rows(rows, "reading")
+    assert out[0]["reading"] == "Table 1 (printed)"
+    # printed distance over printed factor, averaged: (7.12/0.97 + 7.01/0.955 + 6.85/0.932)/3
+    assert out[0]["d(original)"] == pytest.approx((7.12 / 0.97 + 7.01 / 0.955 + 6.85 / 0.932)
+                                                  / 3)
+    assert out[1]["$s = 4$"] == "6.30 (0.900, 0.787)"
+    assert ic.compact_rows(rows, "split", printed=False)[0]["split"] == "train"
+    ev = _evaluation(labels=[0, 1], clean=[0, 1], adv=[0, 0])
+    acc = [ic.AccuracyRow(5, 0.932, 0.79, ev, None, ev, {"smoothed": 0.896,
+                                                         "scaled_original": 0.949,
+                                                         "scaled_binarized": 0.985})]
+    t = ic.accuracy_table(acc)
+    assert [r["dataset"] for r in t] == ["smoothed", "scaled binarised"]
+    assert t[1]["level or factor"] == 0.79 and t[1]["paper ($\\epsilon = 0.3$)"] == 0.985
+    assert t[0]["robust accuracy"] == 0.5
+    st = ic.statements([(5, "original"), (5, "binarized")])
+    assert list(st)[:3] == ["t1-reading", "t1-less-robust:s5:original",
+                            "t1-less-robust:s5:binarized"]
+    with pytest.raises(ValueError, match="unknown scaled dataset"):
+        ic.statements([(5, "smoothed")])
+    assert set(sat.STATEMENTS) >= {"sat-robust-rises", "gamma-robust-varies"}

@@ -41,7 +41,8 @@ from .results import standard_error
 
 __all__ = ["SPLITS", "FASHION_SPLIT", "TABLE1_LEVELS", "Distance", "distance", "table1_rows",
            "max_errors", "part_ratios", "AccuracyRow", "accuracy_rows", "paired_difference",
-           "figure5_points", "rank_correlation", "short_label", "plot_figure5"]
+           "figure5_points", "rank_correlation", "short_label", "plot_figure5",
+           "statements", "compact_rows", "accuracy_table"]
 
 #: splits of the offline digits Table 1 is computed on (8,004, 1,996 and all 10,000 digits)
 SPLITS = ("train", "test", "all")
@@ -255,6 +256,60 @@ def max_errors(rows: Sequence[dict], by: str = "reading") -> list[dict]:
     return out
 
 
+def compact_rows(rows: Sequence[dict], by: str = "reading", printed: bool = True) -> list[dict]:
+    """Rows of :func:`table1_rows` as one table row per reading (or split): the distances of
+    original and binarised MNIST and, per level, ``"distance (factor original, factor
+    binarised)"``, first the printed Table 1 (with the distances its factors imply).
+
+    Used on :doc:`/notebooks/ding-interclass`.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of :func:`table1_rows`.
+    by : {"reading", "split"}
+        What a table row stands for.
+    printed : bool
+        Start with the printed Table 1.
+
+    Returns
+    -------
+    list of dict
+        Keys ``by``, ``"d(original)"``, ``"d(binarised)"`` and ``"$s = 3$"`` ... per level.
+
+    Examples
+    --------
+    >>> r = compact_rows([], printed=True)[0]
+    >>> r["reading"], round(r["d(original)"], 2), r["$s = 5$"]
+    ('Table 1 (printed)', 7.34, '6.85 (0.932, 0.790)')
+    """
+    if by not in ("reading", "split"):
+        raise ValueError(f"by must be 'reading' or 'split', got {by!r}")
+
+    def cell(d, a, b):
+        return f"{d:.2f} ({a:.3f}, {b:.3f})"
+
+    out = []
+    if printed:
+        pr = dm.TABLE1_PRINTED
+        row = {by: "Table 1 (printed)",
+               "d(original)": float(np.mean([r["distance"] / r["scale_original"] for r in pr])),
+               "d(binarised)": float(np.mean([r["distance"] / r["scale_binarized"]
+                                              for r in pr]))}
+        row.update({f"$s = {r['smooth']}$": cell(r["distance"], r["scale_original"],
+                                                 r["scale_binarized"]) for r in pr})
+        out.append(row)
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(r[by], []).append(r)
+    for g, rs in groups.items():
+        row = {by: g, "d(original)": rs[0]["original"], "d(binarised)": rs[0]["binarized"]}
+        row.update({f"$s = {r['smooth']}$": cell(r["ours"], r["scale_original_ours"],
+                                                 r["scale_binarized_ours"]) for r in rs})
+        out.append(row)
+    return out
+
+
 def part_ratios(split: str = "train", k: int = 4) -> dict:
     """The scale factors of Table 1 on ``k`` disjoint parts of a split: their spread is the
     sampling error of the factors computed on the whole split.
@@ -346,6 +401,37 @@ def accuracy_rows(profile: str) -> list[AccuracyRow]:
             ev(("binarized", f"scale-{a_b:g}")),
             {"smoothed": r["resilience_smooth"], "scaled_original": r["resilience_original"],
              "scaled_binarized": r["resilience_binarized"]}))
+    return out
+
+
+def accuracy_table(rows: Sequence[AccuracyRow]) -> list[dict]:
+    """Table 1's robust accuracies as table rows: per level, each dataset the grid holds, its
+    smoothing level or scale factor, our robust accuracy and the printed one.
+
+    Used on :doc:`/notebooks/ding-interclass`.
+
+    Parameters
+    ----------
+    rows : sequence of AccuracyRow
+        From :func:`accuracy_rows`.
+
+    Returns
+    -------
+    list of dict
+        Keys ``"$s$"``, ``"dataset"``, ``"level or factor"``, ``"robust accuracy"`` and
+        ``"paper ($\\epsilon = 0.3$)"``.
+    """
+    out = []
+    for r in rows:
+        for label, key, ev, a in (("smoothed", "smoothed", r.smoothed, r.smooth),
+                                  ("scaled original", "scaled_original", r.scaled_original,
+                                   r.scale_original),
+                                  ("scaled binarised", "scaled_binarized", r.scaled_binarized,
+                                   r.scale_binarized)):
+            if ev is not None:
+                out.append({"$s$": r.smooth, "dataset": label, "level or factor": a,
+                            "robust accuracy": ev.robust_accuracy,
+                            "paper ($\\epsilon = 0.3$)": r.printed[key]})
     return out
 
 
@@ -559,3 +645,42 @@ def plot_figure5(points: Sequence[dict]):
                        title=f"{title}, $\\epsilon = {eps.get(fam, float('nan')):g}$",
                        loc="lower right")
     return fig
+
+
+def statements(pairs: Sequence[tuple] = ()) -> dict:
+    """The statements of Section 5.2 and Appendix D.2.1 the page tests, by record id, in a
+    few words.
+
+    Used on :doc:`/notebooks/ding-interclass`.
+
+    Parameters
+    ----------
+    pairs : sequence of (int, str)
+        The Table 1 comparisons made: ``(smooth level, "original" or "binarized")``.
+
+    Returns
+    -------
+    dict
+        ``{record id: statement}``, Table 1 first.
+
+    Examples
+    --------
+    >>> statements([(5, "binarized")])["t1-less-robust:s5:binarized"]
+    'smooth-5 is less robust than scaled binarised MNIST'
+    """
+    out = {"t1-reading": "the chapter's smoothing is the reading of Table 1"}
+    for s, name in pairs:
+        if name not in ("original", "binarized"):
+            raise ValueError(f"unknown scaled dataset {name!r}; valid: 'original', 'binarized'")
+        shown = "binarised" if name == "binarized" else name
+        out[f"t1-less-robust:s{s}:{name}"] = (f"smooth-{s} is less robust than scaled {shown} "
+                                               "MNIST")
+    out.update({
+        "fig5-correlation-mnist": "distance and robust accuracy correlate (MNIST)",
+        "fig5-correlation-fashion": "they correlate (saturated Fashion-MNIST)",
+        "fig5-binarized-largest": "binarised MNIST has the largest distance",
+        "fig5-smoothing-decreases": "smoothing lowers the distance",
+        "fig5-saturation-increases": "saturation raises the distance",
+        "fig5-exception-distance": "smooth-2 lies farther out than the original",
+        "fig5-exception-robust": "the original is more robust than smooth-2"})
+    return out

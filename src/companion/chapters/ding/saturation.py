@@ -30,12 +30,11 @@ from . import experiment as ex
 from . import grid
 from .results import standard_error
 
-__all__ = ["DATASETS", "TABLE3_COLUMNS", "COLUMN_NAMES", "TABLE3_PRINTED", "FIGURE3A_GAMMAS",
-           "CIFAR_ATTACK", "dataset_name", "saturation_level", "gamma_value", "exponent",
-           "axis_position", "variants", "evaluations", "table3_rows", "gap", "spread",
+__all__ = ["DATASETS", "TABLE3_COLUMNS", "COLUMN_NAMES", "STATEMENTS", "TABLE3_PRINTED",
+           "FIGURE3A_GAMMAS", "CIFAR_ATTACK", "dataset_name", "saturation_level", "gamma_value",
+           "exponent", "axis_position", "variants", "evaluations", "table3_rows", "gap", "spread",
            "spread_excess", "probe_radius", "moved_share", "declare_data", "scale_note",
-           "variant_images",
-           "plot_figure2b", "plot_figure3a"]
+           "variant_images", "plot_figure2b", "plot_figure3a"]
 
 #: the page's ``dataset`` parameter: the offline substitute or the paper's data (download)
 DATASETS = ("fashion-mnist", "cifar10")
@@ -45,6 +44,21 @@ TABLE3_COLUMNS = ("std_accuracy", "pgd_accuracy", "robust_accuracy", "prediction
 COLUMN_NAMES = {"std_accuracy": "standard: accuracy", "pgd_accuracy": "PGD: accuracy",
                 "robust_accuracy": "PGD: robust accuracy",
                 "prediction_robustness": "PGD: robustness w.r.t. predictions"}
+#: the statements of Sections 3.3 and 4.1 the page tests, by record id, in a few words
+STATEMENTS = {
+    "sat-robust-rises": "robust accuracy rises with saturation",
+    "sat-gap-closes": "the clean-robust gap of PGD training closes",
+    "sat-pred-rises": "robustness w.r.t. predictions rises",
+    "sat-gap-small-top": "the gap is almost nil at the highest level",
+    "sat-std-flat": "standard accuracy is flat up to level 16",
+    "sat-std-drops-binary": "standard accuracy drops at binarisation",
+    "sat-level1-less-robust": "level 1 is less robust than the original",
+    "sat-robust-more-sensitive": "robust accuracy varies more than standard accuracy",
+    "sat-pgd-clean-narrow": "the clean accuracy of PGD training varies less",
+    "gamma-clean-flat": "over gamma, standard accuracy is flat",
+    "gamma-robust-varies": "over gamma, robust accuracy varies more",
+    "gamma-pgd-clean-varies": "over gamma, the clean accuracy of PGD training varies more",
+}
 #: Table 3 as printed: saturation level -> (standard training test accuracy, PGD training test
 #: accuracy, robust accuracy at 8/255, robustness w.r.t. predictions at 8/255); level 2 is the
 #: row "ORIGINAL"
