@@ -40,7 +40,10 @@ DTYPE = torch.float64
 
 
 def _vector(a, name: str) -> torch.Tensor:
-    t = torch.as_tensor(np.array(a, dtype=np.float64))
+    if isinstance(a, torch.Tensor):
+        t = a.detach().cpu().to(DTYPE).clone()
+    else:
+        t = torch.as_tensor(np.array(a, dtype=np.float64))
     if not torch.isfinite(t).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return t
