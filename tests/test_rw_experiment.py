@@ -294,6 +294,13 @@ def test_rebuild_asymmetric_is_make_asymmetric(monkeypatch, tmp_path):
     for a, b in zip(ours, ref[:2]):
         for k in ("weights", "means", "loadings", "noise"):
             torch.testing.assert_close(getattr(a, k), getattr(b, k), rtol=1e-12, atol=1e-12)
+    # the outliers: at the mean plus and minus one standard deviation along the 50th direction
+    arrays = ex.fit_arrays("ci", "mnist-0-6")
+    assert float(arrays["outlier_step"]) == pytest.approx(math.sqrt(ref.eigenvalue))
+    torch.testing.assert_close(ours[0].means[-1] - ours[1].means[-1],
+                               2 * ref.step * ref.direction, rtol=1e-12, atol=1e-12)
+    assert int(arrays["c0_n"]) == int(arrays["c1_n"]) == 120
+    assert np.all(np.diff(arrays["c0_ll"]) >= -1e-9)                # EM never decreases
 
 
 # --------------------------------------------------------------------------- samples

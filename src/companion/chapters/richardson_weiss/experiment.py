@@ -86,11 +86,12 @@ from ...training import TrainConfig, TRADESObjective, train
 __all__ = ["FAMILIES", "VERSIONS", "CLASSIFIERS", "TRAIN_DATA", "ATTACKS", "PROFILES",
            "HIST_EDGES", "Pair", "CacheStore", "check_profile", "check_pair", "dataset_of",
            "data_key", "data_name", "compute_data", "pair_data", "fit_data", "real_data",
-           "fit_key", "fit_name", "fit_models", "rebuild_asymmetric", "models_from_arrays",
-           "models", "bayes_optimal", "samples_key", "draw_samples", "samples",
-           "classifier_key", "classifier_name", "make_cnn", "fit_cnn", "compute_svm",
-           "classifier", "default_attack", "eval_key", "eval_name", "compute_evaluation",
-           "Evaluation", "evaluate", "subspace_distances", "subspace_gap"]
+           "fit_key", "fit_name", "fit_models", "fit_arrays", "rebuild_asymmetric",
+           "models_from_arrays", "models", "bayes_optimal", "samples_key", "draw_samples",
+           "samples", "classifier_key", "classifier_name", "make_cnn", "fit_cnn",
+           "compute_svm", "classifier", "default_attack", "eval_key", "eval_name",
+           "compute_evaluation", "Evaluation", "evaluate", "subspace_distances",
+           "subspace_gap"]
 
 #: the families of pairs and their images' shapes ``(C, H, W)``
 FAMILIES = {"mnist": (1, 28, 28), "fashion": (1, 28, 28), "celeba": (3, 64, 64),
@@ -434,6 +435,20 @@ def fit_models(key: dict, data: Optional[dict] = None) -> dict:
                outlier_step=np.array(asym.step), outlier_eigenvalue=np.array(asym.eigenvalue),
                seconds=np.array(time.perf_counter() - t0))
     return out
+
+
+def fit_arrays(profile: str, pair, store=None) -> dict:
+    """The cached arrays of a pair's fit (:func:`fit_models`): the two fitted models, their EM
+    histories ``c*_ll`` and sizes ``c*_n``, the outlier direction (``outlier_mean``,
+    ``outlier_direction``, ``outlier_step``, ``outlier_eigenvalue``: Figure 13's outlier means
+    are ``outlier_mean +- outlier_step * outlier_direction``).
+
+    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-symmetric-asymmetric`.
+    """
+    key = fit_key(profile, pair)
+    store = store or CacheStore()
+    return store.arrays(fit_name(key), key, lambda: fit_models(key, _data_of_key(key["data"],
+                                                                                 store)))
 
 
 def rebuild_asymmetric(sym: Sequence[MFA], mean, direction, step: float,
