@@ -199,3 +199,12 @@ def test_a_corrupt_file_is_never_used(empty_cache, monkeypatch):
         fh.write(" ")
     with pytest.raises(data.ChecksumError, match="list_attr_celeba.txt"):
         celeba.load_attribute("Male")
+
+
+def test_generic_load_points_to_the_attribute_loader():
+    """CelebA has no whole-dataset reader: data.load names the loader to use instead."""
+    from companion.data import core
+
+    spec = core.REGISTRY["celeba"]
+    with pytest.raises(core.DataError, match="load_attribute"):
+        core._read(spec, "test")
