@@ -30,10 +30,12 @@ import numpy as np
 from companion.mixtures import MFA
 from companion.mixtures.quadric import Quadric, boundary_distance, quadric_distance
 
+from . import experiment as ex
+from . import grid
 from .experiment import subspace_distances, subspace_gap
 
 __all__ = ["LinesPair", "lines_pair", "limit_quadric", "lemma_a1", "class_distances",
-           "triangle_bound"]
+           "triangle_bound", "figure14"]
 
 _KINDS = ("parallel", "skew")
 
@@ -194,3 +196,32 @@ def class_distances(class_models: Sequence[MFA], X, y) -> tuple:
     near = np.stack([subspace_distances(m, x).min(1) for m in class_models], 1)
     idx = np.arange(len(x))
     return near[idx, y], near[idx, 1 - y]
+
+
+def figure14(profile: str, pair: str) -> dict:
+    """Figure 14 on one pair: the gradient attack's evaluation of the Bayes-optimal classifier
+    on the symmetric samples (the grid's ``bayes`` group, cached) and, for the same points,
+    the distances to the nearest subspace of each class.
+
+    Used on :doc:`/notebooks/rw-theorem2`.
+
+    Returns a dict: ``own``, ``other`` (``(n,)`` distances), ``norms`` (attack L2, 0 where it
+    failed), ``fooled`` (correct and fooled), ``gap`` (Theorem 2's ``d``: the smallest
+    :func:`~companion.chapters.richardson_weiss.experiment.subspace_gap` between components
+    of different classes), ``dim`` and ``latent`` (``D``, ``l``), ``sigma``.
+    """
+    entry = [e for e in grid.group(profile, "bayes")
+             if e.pair == pair and e.version == "symmetric"]
+    if not entry:
+        valid = sorted({e.pair for e in grid.group(profile, "bayes")})
+        raise ValueError(f"pair={pair!r}: valid pairs at {profile} are {valid}")
+    ev = grid.evaluation(profile, entry[0])
+    ms = ex.models(profile, pair, "symmetric")
+    x, y = ex.samples(profile, pair, "symmetric", "test")
+    x, y = x[:ev.n].reshape(ev.n, -1).numpy(), y[:ev.n].numpy()
+    if not np.array_equal(y, ev.arrays["labels"]):
+        raise RuntimeError("the evaluation's labels differ from the test samples'")
+    own, other = class_distances(ms, x, y)
+    return {"own": own, "other": other, "norms": ev.arrays["norms"], "fooled": ev.fooled,
+            "gap": float(subspace_gap(*ms).min()), "dim": ms[0].dim,
+            "latent": ms[0].latent_dim, "sigma": float(ms[0].noise.max().sqrt())}
