@@ -25,7 +25,7 @@ register(_nb(
     "rw-theorem1", "rw/theorem1.md", "Theorem 1: two isotropic Gaussians, and a CNN on them",
     PAPER,
     Param("n_mc", "int", 2_000, 20_000,
-          "Monte Carlo points per dimension in the check of the d/2 margin", min=100),
+          "Monte Carlo points per class and sigma in the check of the d/2 margin", min=100),
     ci_budget_s=240,
 ))
 

@@ -23,8 +23,8 @@ from scipy.optimize import brentq
 from scipy.special import logsumexp, ndtr
 
 __all__ = ["FACES", "face_means", "draw_two_gaussians", "signed_margin", "margin_below",
-           "train_toy_cnn", "lemma1_sides", "line_boundary", "distance_along",
-           "lemma1_leading_order", "GMM2", "figure3_toys", "gmm_log_ratio",
+           "margin_sweep", "bayes_toy", "train_toy_cnn", "lemma1_sides", "line_boundary",
+           "distance_along", "lemma1_leading_order", "GMM2", "figure3_toys", "gmm_log_ratio",
            "contour_distance"]
 
 #: the two faces of the toy: scikit-image image name and the crop (rows, columns) of the face
@@ -124,6 +124,55 @@ def margin_below(r, dnorm: float, sigma: float):
         raise ValueError(f"r must be >= 0, got {r}")
     h = dnorm / 2
     return ndtr((r - h) / sigma) - ndtr((-r - h) / sigma)
+
+
+def margin_sweep(means: np.ndarray, sigmas: Sequence[float], n: int, t: float,
+                 seed: int = 0) -> list:
+    """For each ``sigma``: ``n`` points per class, their distances to the optimal hyperplane,
+    and Theorem 1's event "closer than ``||d|| / 2 - t``", Monte Carlo against
+    :func:`margin_below`.
+
+    Used on :doc:`/notebooks/rw-theorem1`.
+
+    Returns
+    -------
+    list of dict
+        Per ``sigma``: ``sigma``, ``noise_norm`` (the mean ``||x - mu||``), ``mean_distance``,
+        ``mc`` and ``exact`` (the fraction closer than ``||d||/2 - t``), ``se`` (its binomial
+        standard error), ``errors`` (the fraction misclassified).
+    """
+    means = np.asarray(means, dtype=np.float64)
+    dnorm = float(np.linalg.norm(means[0] - means[1]))
+    t = float(t)
+    if not 0 < t < dnorm / 2:
+        raise ValueError(f"t must lie in (0, ||d||/2) = (0, {dnorm / 2:.4g}), got {t!r}")
+    rows = []
+    for k, sigma in enumerate(sigmas):
+        x, y = draw_two_gaussians(means, sigma, n, seed=seed + k)
+        m = signed_margin(x, means, y)
+        ex = float(margin_below(dnorm / 2 - t, dnorm, sigma))
+        rows.append({"sigma": float(sigma),
+                     "noise_norm": float(np.linalg.norm(x - means[y], axis=1).mean()),
+                     "mean_distance": float(np.abs(m).mean()),
+                     "mc": float(np.mean(np.abs(m) < dnorm / 2 - t)), "exact": ex,
+                     "se": math.sqrt(max(ex * (1 - ex), 1e-300) / m.size),
+                     "errors": float(np.mean(m < 0))})
+    return rows
+
+
+def bayes_toy(means: np.ndarray, sigma: float):
+    """The Bayes-optimal classifier of ``N(means[0], sigma^2 I)`` against
+    ``N(means[1], sigma^2 I)`` (equal priors) as a :class:`~companion.mixtures.BayesOptimal`
+    of two one-component MFAs with zero loadings, as the chapter core builds its toy.
+
+    Used on :doc:`/notebooks/rw-theorem1`.
+    """
+    from ...mixtures import MFA, BayesOptimal
+    means = np.asarray(means, dtype=np.float64)
+    sigma = _positive("sigma", sigma)
+    d = means.shape[1]
+    return BayesOptimal(*(MFA([1.0], m[None], np.zeros((1, d, 1)), np.full((1, d), sigma ** 2))
+                          for m in means))
 
 
 def train_toy_cnn(x: np.ndarray, y: np.ndarray, size: int, *, depth: int = 4, width: int = 8,
