@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["KINDS", "DiscretePair", "tables", "decisions", "flip_levels", "mass_within",
-           "one_level_fraction"]
+           "one_level_fraction", "cumulative_share"]
 
 KINDS = ("symmetric", "asymmetric")
 _METRICS = ("l1", "linf")
@@ -203,3 +203,26 @@ def one_level_fraction(pair: DiscretePair, label: int = 0) -> float:
     dec = decisions(pair.p0, pair.p1)
     lv = flip_levels(dec)
     return float(p[(dec == label) & (lv == 1)].sum() / p.sum())
+
+
+def cumulative_share(p, decision, levels_map, label: int, ks) -> np.ndarray:
+    """Per ``k`` in ``ks``: the share of class ``label``'s mass (table ``p``) whose decision a
+    move of at most ``k`` levels changes: the mass decided the other way (``k = 0``) plus the
+    mass of the class's own cells at flip distance ``<= k``.
+
+    Used on :doc:`/notebooks/rw-discrete`.
+
+    Examples
+    --------
+    >>> cumulative_share([[0.5, 0.25, 0.25]], [[0, 0, 1]], [[2, 1, 1]], 0, [0, 1, 2]).tolist()
+    [0.25, 0.5, 1.0]
+    """
+    p, dec, lv = (np.asarray(a) for a in (p, decision, levels_map))
+    if not (p.shape == dec.shape == lv.shape):
+        raise ValueError(f"p, decision and levels_map must share a shape, got {p.shape}, "
+                         f"{dec.shape}, {lv.shape}")
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 or 1, got {label!r}")
+    mine = dec == label
+    wrong = p[~mine].sum()
+    return np.array([(wrong + p[mine & (lv >= 0) & (lv <= k)].sum()) / p.sum() for k in ks])
