@@ -20,7 +20,8 @@ import torch
 from . import experiment as ex
 from . import grid
 
-__all__ = ["MODELS", "MODEL_NAMES", "TABLE1", "TABLE1_PAIRS", "parse_cell", "printed_cell",
+__all__ = ["MODELS", "MODEL_NAMES", "TABLE1", "TABLE1_PAIRS", "pair_label", "parse_cell",
+           "printed_cell",
            "table1_entries", "table1_rows", "adversarial_tolerance", "ratio_se",
            "closer_margin", "clopper_pearson_lower", "segment_attack", "gamma_rows",
            "example_rows", "histogram_figure"]
@@ -54,6 +55,24 @@ TABLE1 = {
 TABLE1_PAIRS = {row: ("celeba-" + row.split(" / ")[1].replace(" ", "_")
                       if row.startswith("CelebA") else
                       "mnist-{}-{}".format(*row.split(" / ")[1])) for row in TABLE1}
+
+
+def pair_label(pair) -> str:
+    """A pair as the page's tables name it: family and the two class names.
+
+    Used on :doc:`/notebooks/rw-classifiers`.
+
+    Examples
+    --------
+    >>> pair_label("mnist-0-6"), pair_label("fashion-5-7")
+    ('MNIST 0/6', 'Fashion-MNIST Sandal/Sneaker')
+    """
+    p = ex.check_pair(pair)
+    family = {"mnist": "MNIST", "fashion": "Fashion-MNIST", "celeba": "CelebA",
+              "cifar": "CIFAR-10"}[p.family]
+    if p.family == "celeba":
+        return f"{family} {p.attribute.replace('_', ' ')}"
+    return f"{family} {p.labels[0]}/{p.labels[1]}"
 
 
 def parse_cell(cell: str) -> tuple:
