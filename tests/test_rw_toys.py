@@ -130,3 +130,14 @@ def test_gmm_log_ratio_against_scipy_and_toys():
         toys.figure3_toys(0.0)
     with pytest.raises(ValueError, match="extent"):
         toys.contour_distance(x, p1, p2, extent=(1, 0, 0, 1))
+
+
+def test_theorem3_sweep_shrinks_and_bad_input():
+    rows = toys.theorem3_sweep([0.1, 0.001], 20, dim=4, seed=2)
+    assert rows[1]["median exact"] < rows[0]["median exact"] / 10
+    assert all(r["exact <= along"] for r in rows)
+    assert rows[1]["within eps"] == 1.0
+    with pytest.raises(ValueError, match="sigma1"):
+        toys.lemma1_pair(0.0)
+    with pytest.raises(ValueError, match="dim"):
+        toys.lemma1_pair(0.1, dim=1)

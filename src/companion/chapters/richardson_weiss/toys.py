@@ -24,8 +24,8 @@ from scipy.special import logsumexp, ndtr
 
 __all__ = ["FACES", "face_means", "draw_two_gaussians", "signed_margin", "margin_below",
            "margin_sweep", "bayes_toy", "train_toy_cnn", "lemma1_sides", "line_boundary",
-           "distance_along", "lemma1_leading_order", "GMM2", "figure3_toys", "gmm_log_ratio",
-           "contour_distance"]
+           "distance_along", "lemma1_leading_order", "lemma1_pair", "theorem3_sweep", "GMM2",
+           "figure3_toys", "gmm_log_ratio", "contour_distance"]
 
 #: the two faces of the toy: scikit-image image name and the crop (rows, columns) of the face
 FACES = {"astronaut": (slice(20, 200), slice(160, 340)),
@@ -295,24 +295,22 @@ def line_boundary(x, direction, mean1, cov1, mean2, cov2, reach: float = 50.0):
     x = np.atleast_2d(np.asarray(x, float))
 
     def g(p, a):
-        q = p + a * v
-        return float(_gauss_logpdf(q, m1, s1)[0] - _gauss_logpdf(q, m2, s2)[0])
+        q = p + np.multiply.outer(np.atleast_1d(a), v)
+        return _gauss_logpdf(q, m1, s1) - _gauss_logpdf(q, m2, s2)
 
     out = np.full(len(x), math.inf)
-    grid = np.concatenate([[0.0], np.geomspace(1e-9, reach, 400)])
+    steps = np.concatenate([[0.0], np.geomspace(1e-9, reach, 400)])
     for i, p in enumerate(x):
         best = math.inf
         for sgn in (1.0, -1.0):
-            prev_a, prev_g = 0.0, g(p, 0.0)
-            for a in grid[1:]:
-                ga = g(p, sgn * a)
-                if np.sign(ga) != np.sign(prev_g):
-                    r = brentq(lambda b: g(p, b), sgn * prev_a, sgn * a, xtol=1e-14,
-                               rtol=1e-12)
-                    if abs(r) < abs(best):
-                        best = r
-                    break
-                prev_a, prev_g = a, ga
+            vals = g(p, sgn * steps)
+            change = np.nonzero(np.sign(vals[1:]) != np.sign(vals[:-1]))[0]
+            if change.size:
+                k = change[0]
+                r = brentq(lambda c: float(g(p, c)[0]), sgn * steps[k], sgn * steps[k + 1],
+                           xtol=1e-14, rtol=1e-12)
+                if abs(r) < abs(best):
+                    best = r
         out[i] = best
     return out
 
@@ -351,6 +349,70 @@ def lemma1_leading_order(x, mean1, cov1, mean2, cov2) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.where(big_l >= 0, math.sqrt(v1) * np.sqrt(np.maximum(big_l, 0))
                         - np.abs(t - t1), np.nan)
+
+
+def lemma1_pair(sigma1: float, dim: int = 10, seed: int = 0):
+    """Two Gaussians in ``dim`` dimensions for Lemma 1: class 1 ``N(0, diag(1, ..., 1,
+    sigma1^2))`` (its least-variance direction the last axis), class 2 ``N(mu_2, S_2)`` with a
+    fixed random mean of norm 1 and a random full-rank covariance with eigenvalues in
+    ``[0.5, 1.5]`` (the same for every ``sigma1`` at a given ``seed``).
+
+    Used on :doc:`/notebooks/rw-theorem3`.
+
+    Returns
+    -------
+    tuple
+        ``(mean1, cov1, mean2, cov2)``.
+    """
+    sigma1 = _positive("sigma1", sigma1)
+    if int(dim) != dim or dim < 2:
+        raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
+    rng = np.random.default_rng(seed)
+    mu2 = rng.standard_normal(dim)
+    mu2 /= np.linalg.norm(mu2)
+    q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    cov2 = q @ np.diag(rng.uniform(0.5, 1.5, dim)) @ q.T
+    cov1 = np.diag(np.r_[np.ones(dim - 1), sigma1 ** 2])
+    return np.zeros(dim), cov1, mu2, (cov2 + cov2.T) / 2
+
+
+def theorem3_sweep(sigmas: Sequence[float], n: int, dim: int = 10, eps: float = 0.05,
+                   seed: int = 0) -> list:
+    """Lemma 1 as ``sigma_1`` shrinks: for each ``sigma1`` (:func:`lemma1_pair`), ``n``
+    points of class 1, their exact distance to the optimal boundary
+    (:func:`companion.mixtures.boundary_distance`), the distance along ``v``
+    (:func:`distance_along`) and its leading order (:func:`lemma1_leading_order`).
+
+    Used on :doc:`/notebooks/rw-theorem3`.
+
+    Returns
+    -------
+    list of dict
+        Per ``sigma1``: ``sigma1``, ``correct`` (fraction classified as class 1), ``median
+        exact``, ``median along``, ``median leading``, ``within eps`` (fraction with exact
+        distance below ``eps``), ``exact <= along`` (bool over all points), ``leading error``
+        (median relative difference of the leading order from the distance along ``v``).
+    """
+    from ...mixtures import boundary_distance
+    eps = _positive("eps", eps)
+    rows = []
+    for s1 in sigmas:
+        m1, c1, m2, c2 = lemma1_pair(s1, dim, seed)
+        rng = np.random.default_rng(seed + 1)
+        x = m1 + rng.standard_normal((int(n), dim)) * np.sqrt(np.diag(c1))
+        exact = boundary_distance(x, m1, c1, m2, c2).distance
+        along = distance_along(x, m1, c1, m2, c2)
+        lead = lemma1_leading_order(x, m1, c1, m2, c2)
+        ok = lemma1_sides(x, m1, c1, m2, c2)["log_ratio"] > 0
+        fin = np.isfinite(along) & np.isfinite(lead) & (along > 0)
+        rows.append({"sigma1": float(s1), "correct": float(ok.mean()),
+                     "median exact": float(np.median(exact)),
+                     "median along": float(np.median(along)),
+                     "median leading": float(np.nanmedian(lead)),
+                     "within eps": float(np.mean(exact < eps)),
+                     "exact <= along": bool(np.all(exact <= along * (1 + 1e-9) + 1e-12)),
+                     "leading error": float(np.median(np.abs(lead[fin] / along[fin] - 1)))})
+    return rows
 
 
 # --- Figure 3's 2-D toys --------------------------------------------------------------------
