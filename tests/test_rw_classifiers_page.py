@@ -180,3 +180,12 @@ def test_example_rows_show_no_change_as_grey():
     evals["rbf_svm"] = ex.Evaluation({}, {"x_show": x + 1, "adv_show": x})
     with pytest.raises(ValueError, match="other points"):
         cp.example_rows(evals)
+
+
+def test_pair_labels_and_failure_row_input():
+    assert cp.pair_label("mnist-2-7") == "MNIST 2/7"
+    assert cp.pair_label("fashion-0-6") == "Fashion-MNIST T-shirt/top/Shirt"
+    assert cp.pair_label("celeba-Heavy_Makeup") == "CelebA Heavy Makeup"
+    linear = ex.Evaluation({"classifier": {"what": "rw-svm", "kernel": "linear"}}, {})
+    with pytest.raises(ValueError, match="RBF SVM"):
+        cp.failure_row("ci", "mnist-0-6", linear)

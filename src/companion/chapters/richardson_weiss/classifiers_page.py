@@ -23,7 +23,8 @@ from . import grid
 __all__ = ["MODELS", "MODEL_NAMES", "TABLE1", "TABLE1_PAIRS", "pair_label", "parse_cell",
            "printed_cell",
            "table1_entries", "table1_rows", "adversarial_tolerance", "ratio_se",
-           "closer_margin", "clopper_pearson_lower", "segment_attack", "gamma_rows",
+           "closer_margin", "clopper_pearson_lower", "segment_attack", "declare_data",
+           "split_samples", "failure_row", "gamma_rows",
            "example_rows", "histogram_figure"]
 
 #: the classifiers of Table 1, in its column order
@@ -94,8 +95,6 @@ def parse_cell(cell: str) -> tuple:
 
 def printed_cell(clean: float, adversarial: float) -> str:
     """A cell in Table 1's format (whole percents), e.g. ``"100% (25%)"``.
-
-    Used on :doc:`/notebooks/rw-classifiers`.
 
     Examples
     --------
@@ -307,6 +306,70 @@ def segment_attack(model: torch.nn.Module, x: torch.Tensor, labels: torch.Tensor
     norms = torch.where(success, (hi - flat_x).norm(dim=1),
                         torch.full((len(x),), math.nan, dtype=torch.float64))
     return norms.numpy(), success.numpy(), hi.reshape(x.shape)
+
+
+def declare_data(rec, profile: str, pairs) -> None:
+    """Declare in a records session the real images the class models of ``pairs`` were fitted
+    to (one entry per dataset) and the symmetric samples drawn from them.
+
+    Used on :doc:`/notebooks/rw-classifiers`.
+    """
+    from ... import data
+
+    for name in dict.fromkeys(ex.dataset_of(profile, p) for p in pairs):
+        data.load(name, "train").declare(rec)
+    rec.use_data("samples of the symmetric MFA models", "drawn by the book from the class "
+                 "models fitted to the images above (companion.chapters.richardson_weiss)",
+                 "the paper's synthetic data sets are not published; ours are rebuilt offline")
+
+
+def split_samples(profile: str, pair, split: str = "test") -> tuple:
+    """The seeded symmetric samples ``(X, y)`` of a pair's ``split`` (``"train"``: what the
+    classifiers learn from; ``"test"``: what they are attacked on), as
+    :func:`experiment.samples` draws them.
+
+    Used on :doc:`/notebooks/rw-classifiers`.
+    """
+    return ex.samples(profile, pair, "symmetric", split)
+
+
+def failure_row(profile: str, pair, evaluation) -> tuple:
+    """The RBF SVM's failed attacks on a pair: rerun the gradient attack of ``evaluation``
+    (its settings from the profile), then break each failure with :func:`segment_attack`
+    towards the test samples.
+
+    Used on :doc:`/notebooks/rw-classifiers`.
+
+    Returns
+    -------
+    tuple
+        ``(row, reproduced)``: the table row (failures, how many are of the class of the SVM's
+        intercept, how many used every step, how many the segment attack breaks, its mean L2,
+        the gradient attack's mean L2, the mean over every correct point with the failures at
+        their segment distances) and whether the rerun gives the cached successes.
+    """
+    from ...models.svm import svm_gradient_attack
+
+    if evaluation.key.get("classifier", {}).get("kernel") != "rbf":
+        raise ValueError("failure_row needs an evaluation of an RBF SVM")
+    svm, _ = ex.classifier(profile, pair, "rbf_svm")
+    x, y = split_samples(profile, pair, "test")
+    n, g = evaluation.n, ex.check_profile(profile)["gradient"]
+    res = svm_gradient_attack(svm, x[:n], y[:n], step_size=g["step_size"],
+                              max_steps=g["max_steps"], bisect_steps=g["bisect_steps"])
+    a = evaluation.arrays
+    reproduced = bool((res.success.numpy() == a["success"]).all())
+    failed = a["correct"] & ~a["success"]
+    norms, ok, _ = segment_attack(svm, x[:n][failed], y[:n][failed], x)
+    far = int(svm.intercept > 0)                # the class of f = b, far from the data
+    done = np.concatenate([evaluation.l2, norms[ok]])
+    row = {"failed": int(failed.sum()),
+           "in the intercept's class": int((y[:n][failed] == far).sum()),
+           "out of steps": int((res.info["steps"].numpy()[failed] == g["max_steps"]).sum()),
+           "segment succeeds": int(ok.sum()),
+           "segment L2": float(np.nanmean(norms)) if ok.any() else math.nan,
+           "gradient L2": evaluation.mean_l2, "L2, completed": float(done.mean())}
+    return row, reproduced
 
 
 def gamma_rows(info: dict) -> list:
