@@ -126,7 +126,20 @@ def test_symmetric_pair_needs_many_levels():
     # the centres are 40 levels apart: the class-0 centre (level 30) is 20 levels from the
     # boundary at level 50 along feature 0
     assert lv[29, 50] == 20 or lv[30, 50] == 20
-    assert D.mass_within(t.p0, lv, 1) < 0.02
+    dec = D.decisions(t.p0, t.p1)
+    share = D.cumulative_share(t.p0, dec, lv, 0, [0, 1, 20])
+    assert share[1] < 0.05 and share[2] > 0.4
+    # the share at k = 0 is the misclassified mass, by hand
+    assert share[0] == pytest.approx(t.p0[dec == 1].sum())
+
+
+def test_cumulative_share_by_hand():
+    # cells 0..3; class 0 wins cells 0, 1, 2 at flip distances 3, 2, 1; cell 3 is class 1's
+    p = np.array([[0.4, 0.3, 0.2, 0.1]])
+    dec = np.array([[0, 0, 0, 1]])
+    lv = D.flip_levels(dec)
+    np.testing.assert_allclose(D.cumulative_share(p, dec, lv, 0, [0, 1, 2, 3]),
+                               [0.1, 0.3, 0.6, 1.0])
 
 
 def test_discrete_bad_input():
@@ -142,3 +155,22 @@ def test_discrete_bad_input():
         D.flip_levels([[0, 2]])
     with pytest.raises(ValueError, match="label"):
         D.one_level_fraction(D.tables(), 2)
+    with pytest.raises(ValueError, match="share a shape"):
+        D.cumulative_share([[0.5, 0.5]], [[0, 1]], [[1]], 0, [1])
+
+
+def test_figure14_on_a_hand_made_evaluation():
+    class Ev:
+        n = 2
+        arrays = {"labels": np.array([0, 1]), "norms": np.array([1.5, 0.0])}
+        fooled = np.array([True, False])
+
+    m0 = MFA([1.0], [[0.0, 0.0, 0.0]], [[[1.0], [0.0], [0.0]]], [[0.01] * 3])
+    m1 = MFA([1.0], [[0.0, 0.0, 3.0]], [[[0.0], [1.0], [0.0]]], [[0.04] * 3])
+    r = S.figure14(Ev(), [m0, m1], [[0.0, 0.0, 0.0], [0.0, 5.0, 3.0], [9.0, 9.0, 9.0]],
+                   [0, 1, 0])
+    np.testing.assert_allclose(r["own"], [0.0, 0.0])
+    np.testing.assert_allclose(r["other"], [3.0, np.sqrt(9 + 25)])
+    assert r["gap"] == pytest.approx(3.0) and r["sigma"] == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="labels differ"):
+        S.figure14(Ev(), [m0, m1], [[0.0] * 3, [0.0] * 3], [1, 1])

@@ -28,15 +28,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["KINDS", "DiscretePair", "tables", "decisions", "flip_levels", "mass_within",
-           "one_level_fraction", "cumulative_share"]
+__all__ = ["KINDS", "DiscretePair", "tables", "decisions", "flip_levels", "one_level_fraction",
+           "cumulative_share"]
 
 KINDS = ("symmetric", "asymmetric")
 _METRICS = ("l1", "linf")
 
 
 class DiscretePair(NamedTuple):
-    """Two ``(L, L)`` probability tables (axis 0: feature 0, axis 1: feature 1)."""
+    """Two ``(L, L)`` probability tables (axis 0: feature 0, axis 1: feature 1).
+
+    Used on :doc:`/notebooks/rw-discrete`.
+    """
 
     p0: np.ndarray
     p1: np.ndarray
@@ -167,23 +170,6 @@ def _shift(mask: np.ndarray, di: int, dj: int) -> np.ndarray:
     out[max(di, 0):h + min(di, 0), max(dj, 0):w + min(dj, 0)] = \
         mask[max(-di, 0):h + min(-di, 0), max(-dj, 0):w + min(-dj, 0)]
     return out
-
-
-def mass_within(p, levels_map, k: int) -> float:
-    """The probability mass of table ``p`` in cells whose flip distance is at most ``k``
-    levels (cells without any other-decision cell, ``-1``, never count).
-
-    Used on :doc:`/notebooks/rw-discrete`.
-
-    Examples
-    --------
-    >>> float(mass_within([[0.5, 0.25, 0.25]], [[2, 1, 1]], 1))
-    0.5
-    """
-    p, lv = np.asarray(p, float), np.asarray(levels_map)
-    if p.shape != lv.shape:
-        raise ValueError(f"p and levels_map must share a shape, got {p.shape}, {lv.shape}")
-    return float(p[(lv >= 0) & (lv <= k)].sum())
 
 
 def one_level_fraction(pair: DiscretePair, label: int = 0) -> float:

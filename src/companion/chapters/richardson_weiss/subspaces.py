@@ -30,8 +30,6 @@ import numpy as np
 from companion.mixtures import MFA
 from companion.mixtures.quadric import Quadric, boundary_distance, quadric_distance
 
-from . import experiment as ex
-from . import grid
 from .experiment import subspace_distances, subspace_gap
 
 __all__ = ["LinesPair", "lines_pair", "limit_quadric", "lemma_a1", "class_distances",
@@ -41,7 +39,10 @@ _KINDS = ("parallel", "skew")
 
 
 class LinesPair(NamedTuple):
-    """Two affine lines ``{mu_i + a_i z}`` in ``R^3`` and their gap ``d``."""
+    """Two affine lines ``{mu_i + a_i z}`` in ``R^3`` and their gap ``d``.
+
+    Used on :doc:`/notebooks/rw-theorem2`.
+    """
 
     mu1: np.ndarray
     a1: np.ndarray
@@ -99,8 +100,6 @@ def _perp(a: np.ndarray) -> np.ndarray:
 def limit_quadric(mu1, a1, mu2, a2) -> Quadric:
     """The ``sigma -> 0`` Bayes boundary of two components, ``||P_1 (x - mu_1)||^2 - ||P_2 (x -
     mu_2)||^2 = 0`` (positive on the second class's side), as a :class:`Quadric`.
-
-    Used on :doc:`/notebooks/rw-theorem2`.
 
     ``a_i`` is a ``(D,)`` vector or a ``(D, l)`` matrix of loadings.
 
@@ -176,8 +175,6 @@ def class_distances(class_models: Sequence[MFA], X, y) -> tuple:
     """Figure 14's distances: per point, to the nearest component subspace of its own class and
     of the other class, ``(own, other)``, each ``(N,)``.
 
-    Used on :doc:`/notebooks/rw-theorem2`.
-
     Examples
     --------
     >>> m0 = MFA([1.0], [[0.0, 0.0, 0.0]], [[[1.0], [0.0], [0.0]]], [[0.1, 0.1, 0.1]])
@@ -198,30 +195,35 @@ def class_distances(class_models: Sequence[MFA], X, y) -> tuple:
     return near[idx, y], near[idx, 1 - y]
 
 
-def figure14(profile: str, pair: str) -> dict:
-    """Figure 14 on one pair: the gradient attack's evaluation of the Bayes-optimal classifier
-    on the symmetric samples (the grid's ``bayes`` group, cached) and, for the same points,
-    the distances to the nearest subspace of each class.
+def figure14(evaluation, class_models: Sequence[MFA], X, y) -> dict:
+    """Figure 14 on one pair: an attack's :class:`~companion.chapters.richardson_weiss.
+    experiment.Evaluation` of the Bayes-optimal classifier and, for the same points (the first
+    ``evaluation.n`` of ``X, y``), the distances to the nearest subspace of each class.
 
     Used on :doc:`/notebooks/rw-theorem2`.
 
     Returns a dict: ``own``, ``other`` (``(n,)`` distances), ``norms`` (attack L2, 0 where it
     failed), ``fooled`` (correct and fooled), ``gap`` (Theorem 2's ``d``: the smallest
     :func:`~companion.chapters.richardson_weiss.experiment.subspace_gap` between components
-    of different classes), ``dim`` and ``latent`` (``D``, ``l``), ``sigma``.
+    of different classes), ``dim`` and ``latent`` (``D``, ``l``), ``sigma`` (the largest
+    noise standard deviation), ``dataset`` (the images the models were fitted to, read from the
+    evaluation's key; None without one).
     """
-    entry = [e for e in grid.group(profile, "bayes")
-             if e.pair == pair and e.version == "symmetric"]
-    if not entry:
-        valid = sorted({e.pair for e in grid.group(profile, "bayes")})
-        raise ValueError(f"pair={pair!r}: valid pairs at {profile} are {valid}")
-    ev = grid.evaluation(profile, entry[0])
-    ms = ex.models(profile, pair, "symmetric")
-    x, y = ex.samples(profile, pair, "symmetric", "test")
-    x, y = x[:ev.n].reshape(ev.n, -1).numpy(), y[:ev.n].numpy()
-    if not np.array_equal(y, ev.arrays["labels"]):
-        raise RuntimeError("the evaluation's labels differ from the test samples'")
-    own, other = class_distances(ms, x, y)
-    return {"own": own, "other": other, "norms": ev.arrays["norms"], "fooled": ev.fooled,
-            "gap": float(subspace_gap(*ms).min()), "dim": ms[0].dim,
-            "latent": ms[0].latent_dim, "sigma": float(ms[0].noise.max().sqrt())}
+    n = evaluation.n
+    x = np.asarray(X, dtype=np.float64)[:n].reshape(n, -1)
+    y = np.asarray(y)[:n]
+    if not np.array_equal(y, evaluation.arrays["labels"]):
+        raise ValueError("the evaluation's labels differ from y: not the same test points")
+    own, other = class_distances(class_models, x, y)
+    return {"own": own, "other": other, "norms": evaluation.arrays["norms"],
+            "fooled": evaluation.fooled, "gap": float(subspace_gap(*class_models).min()),
+            "dim": class_models[0].dim, "latent": class_models[0].latent_dim,
+            "sigma": float(max(m.noise.max() for m in class_models) ** 0.5),
+            "dataset": _dataset_of_key(getattr(evaluation, "key", None))}
+
+
+def _dataset_of_key(key) -> object:
+    try:
+        return key["classifier"]["models"]["fit"]["data"]["dataset"]
+    except (KeyError, TypeError):
+        return None
