@@ -35,11 +35,13 @@ import statistics
 import time
 import warnings
 
-import torch
-import torch.nn.functional as F
+os.environ.setdefault("TQDM_DISABLE", "1")  # ART's trainer draws progress bars
 
-from companion.models import LeNet5
-from companion.training import PGDObjective, TrainConfig, train
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from companion.models import LeNet5  # noqa: E402
+from companion.training import PGDObjective, TrainConfig, train  # noqa: E402
 
 CALIBRATION_SPREAD = 0.15
 
@@ -76,6 +78,7 @@ def run_foolbox(model, X, Y, args):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     attack = fb.attacks.LinfPGD(abs_stepsize=2.5 * args.eps / args.steps, steps=args.steps,
                                 random_start=True)
+    model.eval()  # foolbox checks the mode when wrapping; the loop switches it per batch
     fmodel = fb.PyTorchModel(model, bounds=(0.0, 1.0))
     g = torch.Generator().manual_seed(0)
     perm = torch.randperm(X.shape[0], generator=g)
@@ -93,7 +96,6 @@ def run_foolbox(model, X, Y, args):
 
 
 def run_art(model, X, Y, args):
-    os.environ.setdefault("TQDM_DISABLE", "1")  # ART's trainer draws a progress bar
     from art.defences.trainer import AdversarialTrainerMadryPGD
     from art.estimators.classification import PyTorchClassifier
 
