@@ -80,7 +80,8 @@ register(_nb(
 
 # --- 9. Section 3.1, Tables 2-3, Figures 11-12: real data -------------------------------------
 register(_nb(
-    "rw-real-data", "rw/real_data.md", "Training and testing on real data: Tables 2-3", PAPER,
+    "rw-real-data", "rw/real_data.md",
+    "Training and testing on real data: Tables 2-3, Figures 11-12", PAPER,
     ci_budget_s=240,
 ))
 
