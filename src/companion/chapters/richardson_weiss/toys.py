@@ -319,8 +319,6 @@ def distance_along(x, mean1, cov1, mean2, cov2, reach: float = 50.0) -> np.ndarr
     """The length of the smallest perturbation along ``v`` (the direction of least variance
     of ``cov1``) that reaches the Bayes-optimal boundary: the perturbation Lemma 1's proof
     uses; an upper bound on the exact distance (:func:`companion.mixtures.boundary_distance`).
-
-    Used on :doc:`/notebooks/rw-theorem3`.
     """
     w, u = np.linalg.eigh(np.asarray(cov1, float))
     return np.abs(line_boundary(x, u[:, 0], mean1, cov1, mean2, cov2, reach))
@@ -334,8 +332,6 @@ def lemma1_leading_order(x, mean1, cov1, mean2, cov2) -> np.ndarray:
     log p_2(s|t_1))``, and a point at ``t`` is ``sigma_1 sqrt(L) - |t - t_1|`` away from it
     along ``v`` (NaN where ``L < 0``). It is ``O(sigma_1 sqrt(log(1 / sigma_1)))``: zero in
     the limit, which is Lemma 1.
-
-    Used on :doc:`/notebooks/rw-theorem3`.
     """
     m1, s1, m2, s2 = _check_pair(mean1, cov1, mean2, cov2)
     x = np.atleast_2d(np.asarray(x, float))
@@ -419,6 +415,8 @@ def theorem3_sweep(sigmas: Sequence[float], n: int, dim: int = 10, eps: float = 
 
 class GMM2(NamedTuple):
     """A Gaussian mixture in the plane: ``weights (K,)``, ``means (K, 2)``, ``covs (K, 2, 2)``.
+
+    Used on :doc:`/notebooks/rw-theorem3`.
     """
 
     weights: np.ndarray
@@ -484,8 +482,6 @@ def figure3_toys(noise: float = 0.05) -> dict:
 def gmm_log_ratio(x: np.ndarray, p1: GMM2, p2: GMM2) -> np.ndarray:
     """``log p_1(x) - log p_2(x)`` (equal priors): positive where the Bayes-optimal classifier
     says class 1.
-
-    Used on :doc:`/notebooks/rw-theorem3`.
     """
     x = np.atleast_2d(np.asarray(x, float))
     if x.shape[1] != 2:
