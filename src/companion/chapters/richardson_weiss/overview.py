@@ -23,7 +23,7 @@ from . import experiment as ex
 
 __all__ = ["swiss_roll", "local_planes", "off_plane_ratio", "bayes_accuracy", "outlier_error",
            "PointAttack", "attack_points", "mean_se", "ratio_lower", "magnify",
-           "asymmetric_sweep"]
+           "asymmetric_sweep", "half_subspace_distance"]
 
 
 def swiss_roll(n: int, seed: int = 0, noise: float = 0.03):
@@ -230,12 +230,14 @@ def attack_points(profile: str, pair, version: str, class_models: Optional[Seque
     """
     cfg = ex.check_profile(profile)
     p = ex.check_pair(pair)
-    if class_models is None:
-        class_models = ex.models(profile, p, version)
     skey = ex.samples_key(profile, p, version, "test")
     m = cfg["eval_n"]["gradient"] if n is None else int(n)
     if not 1 <= m <= skey["n"]:
         raise ValueError(f"n must be in 1..{skey['n']}, got {n!r}")
+    if class_models is None:
+        class_models = ex.models(profile, p, version)
+    if len(class_models) != 2 or not all(isinstance(c, MFA) for c in class_models):
+        raise ValueError("class_models must be two companion.mixtures.MFA models")
     x, y = ex.draw_samples(class_models, skey["n"], skey["seed"], p.shape)
     x, y = x[:m].reshape(m, -1), y[:m]
     f = BayesOptimal(*class_models)
@@ -310,14 +312,20 @@ def asymmetric_sweep(profile: str, pair, step_factors: Sequence[float],
 
     Used on :doc:`/notebooks/rw-symmetric-asymmetric`.
     """
+    cfg = ex.check_profile(profile)
+    for f in step_factors:
+        if not (math.isfinite(f) and f >= 0):
+            raise ValueError(f"step factors must be finite and >= 0, got {f!r}")
+    for w in weights:
+        if w is not None and not 0 < w < 1:
+            raise ValueError(f"weights must be in (0, 1) or None (1 / (K + 1)), got {w!r}")
+    if not len(step_factors) or not len(weights):
+        raise ValueError("give at least one step factor and one weight")
     sym = ex.models(profile, pair, "symmetric")
     X = np.concatenate(ex.fit_data(profile, pair))
-    cfg = ex.check_profile(profile)
     base = make_asymmetric(sym, X, rank=cfg["outlier_rank"]).step
     rows = []
     for f in step_factors:
-        if not (math.isfinite(f) and f >= 0):
-            raise ValueError(f"step factors must be >= 0, got {f!r}")
         for w in weights:
             a = make_asymmetric(sym, X, step=f * base, outlier_weight=w,
                                 sigma=cfg["outlier_sigma"], rank=cfg["outlier_rank"])
@@ -328,3 +336,23 @@ def asymmetric_sweep(profile: str, pair, step_factors: Sequence[float],
                          "accuracy": float(r.correct.mean()), "mean_l2": m, "se": se,
                          "n_fooled": int(r.fooled.sum())})
     return rows
+
+
+def half_subspace_distance(profile: str, pair, n: Optional[int] = None) -> float:
+    """Half the mean distance from a symmetric version's test samples to the nearest component
+    subspace of the other class (:func:`experiment.subspace_distances`): what Theorem 2 and
+    Appendix D.1 predict for the symmetric optimal classifier's mean attack norm.
+
+    ``n``: the first ``n`` test samples (default all ``n_test``).
+
+    Used on :doc:`/notebooks/rw-symmetric-asymmetric`.
+    """
+    m = ex.models(profile, pair, "symmetric")
+    x, y = ex.samples(profile, pair, "symmetric", "test")
+    if n is not None:
+        if not 2 <= int(n) <= len(y):
+            raise ValueError(f"n must be in 2..{len(y)}, got {n!r}")
+        x, y = x[: int(n)], y[: int(n)]
+    x, y = x.reshape(len(x), -1).numpy(), y.numpy()
+    d = np.concatenate([ex.subspace_distances(m[1 - c], x[y == c]).min(1) for c in (0, 1)])
+    return float(d.mean() / 2)
