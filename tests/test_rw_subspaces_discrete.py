@@ -174,3 +174,14 @@ def test_figure14_on_a_hand_made_evaluation():
     assert r["gap"] == pytest.approx(3.0) and r["sigma"] == pytest.approx(0.2)
     with pytest.raises(ValueError, match="labels differ"):
         S.figure14(Ev(), [m0, m1], [[0.0] * 3, [0.0] * 3], [1, 1])
+
+
+def test_figure14_summary_by_hand():
+    # fooled points 0 and 2: attacks 2 and 4, r2 = 5 and 7, bounds (5 - 1)/2 = 2, (7 - 1)/2 = 3
+    r = {"gap": 3.0, "own": np.array([1.0, 0.0, 1.0]), "other": np.array([5.0, 9.0, 7.0]),
+         "norms": np.array([2.0, 0.0, 4.0]), "fooled": np.array([True, False, True])}
+    out = S.figure14_summary(r)
+    assert out["mean r2"] == pytest.approx(6.0) and out["mean attack"] == pytest.approx(3.0)
+    assert out["ratio"] == pytest.approx(0.5) and out["margin"] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="no fooled point"):
+        S.figure14_summary({**r, "fooled": np.zeros(3, bool)})

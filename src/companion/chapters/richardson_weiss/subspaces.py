@@ -33,7 +33,7 @@ from companion.mixtures.quadric import Quadric, boundary_distance, quadric_dista
 from .experiment import subspace_distances, subspace_gap
 
 __all__ = ["LinesPair", "lines_pair", "limit_quadric", "lemma_a1", "class_distances",
-           "triangle_bound", "figure14"]
+           "triangle_bound", "figure14", "figure14_summary"]
 
 _KINDS = ("parallel", "skew")
 
@@ -227,3 +227,27 @@ def _dataset_of_key(key) -> object:
         return key["classifier"]["models"]["fit"]["data"]["dataset"]
     except (KeyError, TypeError):
         return None
+
+
+def figure14_summary(result: dict) -> dict:
+    """One row of the page's Figure 14 table from a :func:`figure14` result: Theorem 2's ``d``,
+    the mean distance to the other class ``r_2``, the mean attack, their ratio and the smallest
+    margin of an attack over its triangle bound (over the fooled points).
+
+    Used on :doc:`/notebooks/rw-theorem2`.
+
+    Examples
+    --------
+    >>> r = {"gap": 2.0, "own": np.array([0.0, 0.2]), "other": np.array([4.0, 6.2]),
+    ...      "norms": np.array([2.5, 3.5]), "fooled": np.array([True, True])}
+    >>> {k: round(v, 3) for k, v in figure14_summary(r).items()}
+    {'d': 2.0, 'mean r2': 5.1, 'mean attack': 3.0, 'ratio': 0.588, 'margin': 0.5}
+    """
+    ok = np.asarray(result["fooled"], bool)
+    if not ok.any():
+        raise ValueError("no fooled point: the summary needs at least one successful attack")
+    norms, other = np.asarray(result["norms"])[ok], np.asarray(result["other"])[ok]
+    bound = triangle_bound(result["own"], result["other"])[ok]
+    return {"d": float(result["gap"]), "mean r2": float(other.mean()),
+            "mean attack": float(norms.mean()), "ratio": float(norms.mean() / other.mean()),
+            "margin": float((norms - bound).min())}
