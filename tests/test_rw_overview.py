@@ -162,3 +162,13 @@ def test_sweep_and_attack_reject_bad_input_before_compute(monkeypatch):
         ov.attack_points("nope", "mnist-0-6", "asymmetric")
     with pytest.raises(ValueError, match="version"):
         ov.bayes_accuracy("ci", "mnist-0-6", "fitted")
+
+
+def test_off_manifold_residual_takes_the_nearest_subspace():
+    # two lines in 3-D: the x1 axis, and the line through (0, 0, 5) along x2
+    m = MFA([0.5, 0.5], [[0.0, 0.0, 0.0], [0.0, 0.0, 5.0]],
+            [[[1.0], [0.0], [0.0]], [[0.0], [2.0], [0.0]]], [[0.1] * 3, [0.1] * 3])
+    r = ov.off_manifold_residual(m, [[7.0, 1.0, 1.0], [3.0, -4.0, 4.0]])
+    np.testing.assert_allclose(r, [[0.0, 1.0, 1.0], [3.0, 0.0, -1.0]], atol=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        ov.off_manifold_residual(m, [[1.0, 2.0]])

@@ -23,7 +23,8 @@ from . import experiment as ex
 
 __all__ = ["swiss_roll", "local_planes", "off_plane_ratio", "bayes_accuracy", "outlier_error",
            "PointAttack", "attack_points", "mean_se", "ratio_lower", "magnify",
-           "asymmetric_sweep", "half_subspace_distance"]
+           "asymmetric_sweep", "half_subspace_distance", "off_manifold_residual",
+           "perturbation_cosines"]
 
 
 def swiss_roll(n: int, seed: int = 0, noise: float = 0.03):
@@ -356,3 +357,53 @@ def half_subspace_distance(profile: str, pair, n: Optional[int] = None) -> float
     x, y = x.reshape(len(x), -1).numpy(), y.numpy()
     d = np.concatenate([ex.subspace_distances(m[1 - c], x[y == c]).min(1) for c in (0, 1)])
     return float(d.mean() / 2)
+
+
+def off_manifold_residual(mfa: MFA, X) -> np.ndarray:
+    """Per point, ``(I - P_k)(x - mu_k)`` for the component ``k`` whose affine subspace
+    ``{mu_k + A_k z}`` is nearest: the point's off-manifold part, ``(n, d)``.
+
+    Examples
+    --------
+    >>> m = MFA([1.0], [[0.0, 0.0, 1.0]], [[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]],
+    ...         [[0.1, 0.1, 0.1]])
+    >>> off_manifold_residual(m, [[1.0, 2.0, 3.0]]).round(12).tolist()
+    [[0.0, 0.0, 2.0]]
+    """
+    _check_mfa(mfa)
+    x = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    if x.shape[1] != mfa.dim:
+        raise ValueError(f"X must have {mfa.dim} features (flattened), got {x.shape[1]}")
+    best = np.full(len(x), np.inf)
+    out = np.zeros_like(x)
+    for k in range(mfa.n_components):
+        q, _ = np.linalg.qr(mfa.loadings[k].detach().numpy())
+        r = x - mfa.means[k].detach().numpy()
+        r = r - (r @ q) @ q.T
+        d = np.linalg.norm(r, axis=1)
+        take = d < best
+        best[take], out[take] = d[take], r[take]
+    return out
+
+
+def perturbation_cosines(profile: str, pair, attack: PointAttack,
+                         near: float = 1.0) -> np.ndarray:
+    """Cosine between each fooled asymmetric test point's perturbation and its own
+    off-manifold residual (:func:`off_manifold_residual` under its class's symmetric model),
+    for the points within ``near`` of their class manifold (the outlier samples, about
+    ``0.5 sqrt(d)`` away, are left out).
+
+    Used on :doc:`/notebooks/rw-symmetric-asymmetric`.
+    """
+    sym = ex.models(profile, pair, "symmetric")
+    x, y = ex.samples(profile, pair, "asymmetric", "test")
+    n = len(attack.correct)
+    x, y = x[:n].reshape(n, -1).numpy(), y[:n].numpy()
+    out = []
+    for c in (0, 1):
+        idx = np.flatnonzero(attack.fooled & (y == c))
+        res = off_manifold_residual(sym[c], x[idx])
+        keep = np.linalg.norm(res, axis=1) < near
+        d, r = attack.delta[idx][keep], res[keep]
+        out.append(np.sum(d * r, 1) / np.linalg.norm(d, axis=1) / np.linalg.norm(r, axis=1))
+    return np.concatenate(out)
