@@ -185,3 +185,17 @@ def test_figure14_summary_by_hand():
     assert out["ratio"] == pytest.approx(0.5) and out["margin"] == pytest.approx(0.0)
     with pytest.raises(ValueError, match="no fooled point"):
         S.figure14_summary({**r, "fooled": np.zeros(3, bool)})
+
+
+def test_class_summary_l1_against_linf_by_hand():
+    # class 1 wins only the corner (0, 0); of class 0's 8 equal cells, (0, 1) and (1, 0) are
+    # one L1 level away, (1, 1) is one L-infinity level away but two L1 levels
+    p0 = np.full((3, 3), 1 / 9)
+    p1 = np.zeros((3, 3))
+    p1[0, 0] = 1.0
+    row = D.class_summary(D.DiscretePair(p0, p1, "toy"))[0]
+    assert row["mass it wins"] == pytest.approx(8 / 9)
+    assert row["one level (L1)"] == pytest.approx(2 / 9)
+    assert row["one level (L$\\infty$)"] == pytest.approx(3 / 9)
+    # L1 distances of class 0's cells: 1, 2, 1, 2, 3, 2, 3, 4 (sum 18) over 8 cells
+    assert row["mean levels"] == pytest.approx(18 / 8)
