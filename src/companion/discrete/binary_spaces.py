@@ -193,6 +193,8 @@ def verify_binary(n: int, classifier: str, *, h: int = 1, classes: int = 4, seed
                   name: str | None = None) -> Verification:
     """Theorem 1 on the complete binary space ``I_(n,h,1)``.
 
+    Used on :doc:`/notebooks/dai-gifford-theorem1`.
+
     The exact robust fraction of every interesting class at every L0 size ``d = 0 .. N``
     against the bound, as :func:`~companion.discrete.verification.verify` computes it, for
     spaces up to ``2^40`` images (memory: two bitsets, 16 GB at ``n = 6``).

@@ -164,6 +164,8 @@ def model_key(profile: str, dataset: str, variant, objective: str, *,
               steps: Optional[int] = None) -> dict:
     """The cache key of one LeNet5: everything that determines its weights.
 
+    Used on :doc:`/notebooks/ding-edges`, :doc:`/notebooks/ding-smoothing`.
+
     ``width``, ``n`` (training images) and ``eps`` (of PGD training) default to the profile's
     values; ``steps`` fixes the number of optimiser steps (instead of the profile's epochs), as
     a sweep over training-set sizes needs. Every argument is checked before anything is
