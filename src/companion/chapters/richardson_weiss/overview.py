@@ -309,7 +309,9 @@ def asymmetric_sweep(profile: str, pair, step_factors: Sequence[float],
     rebuilt by ``make_asymmetric`` from the symmetric ones and the pair's training images, test
     samples are drawn from them with the test seed, and :func:`attack_points` attacks the first
     ``n`` (default ``eval_n``). Rows: ``step_factor``, ``step``, ``weight`` (the value used),
-    ``accuracy``, ``mean_l2``, ``se``, ``n_fooled``.
+    ``accuracy``, ``mean_l2``, ``se``, ``n_fooled``, and the mean L2 split between the fooled
+    points near their class manifold (``manifold_l2``, ``manifold_se``) and the outlier
+    samples (``outlier_l2``, ``n_outliers``).
 
     Used on :doc:`/notebooks/rw-symmetric-asymmetric`.
     """
@@ -331,12 +333,34 @@ def asymmetric_sweep(profile: str, pair, step_factors: Sequence[float],
             a = make_asymmetric(sym, X, step=f * base, outlier_weight=w,
                                 sigma=cfg["outlier_sigma"], rank=cfg["outlier_rank"])
             r = attack_points(profile, pair, "asymmetric", a[:2], n)
+            near = _near_manifold(profile, pair, a[:2], sym, len(r.correct))
             m, se = mean_se(r.l2)
+            on = r.norms[r.fooled & near]
+            off = r.norms[r.fooled & ~near]
             rows.append({"step_factor": float(f), "step": float(f * base),
                          "weight": float(a.mfa0.weights[-1]),
                          "accuracy": float(r.correct.mean()), "mean_l2": m, "se": se,
-                         "n_fooled": int(r.fooled.sum())})
+                         "n_fooled": int(r.fooled.sum()),
+                         "manifold_l2": float(on.mean()) if on.size else math.nan,
+                         "manifold_se": mean_se(on)[1] if on.size else math.nan,
+                         "outlier_l2": float(off.mean()) if off.size else math.nan,
+                         "n_outliers": int(off.size)})
     return rows
+
+
+def _near_manifold(profile: str, pair, class_models, sym, n: int,
+                   near: float = 1.0) -> np.ndarray:
+    """Mask of the first ``n`` test samples of ``class_models`` within ``near`` of their class's
+    symmetric manifold (the others are outlier samples, about ``0.5 sqrt(d)`` away)."""
+    p = ex.check_pair(pair)
+    skey = ex.samples_key(profile, p, "asymmetric", "test")
+    x, y = ex.draw_samples(class_models, skey["n"], skey["seed"], p.shape)
+    x, y = x[:n].reshape(n, -1).numpy(), y[:n].numpy()
+    out = np.zeros(n, dtype=bool)
+    for c in (0, 1):
+        idx = np.flatnonzero(y == c)
+        out[idx] = np.linalg.norm(off_manifold_residual(sym[c], x[idx]), axis=1) < near
+    return out
 
 
 def half_subspace_distance(profile: str, pair, n: Optional[int] = None) -> float:
