@@ -46,7 +46,8 @@ PENDING_PAGES: set = set()
 #: The mathematical modules in numpydoc form, with doctest examples for every public function.
 NUMPYDOC = ["companion.bounds.gaussian_isoperimetry", "companion.discrete.isoperimetry",
             "companion.discrete.bit_depth", "companion.discrete.robust_classifier",
-            "companion.discrete.line_drawings", "companion.discrete.image_spaces"]
+            "companion.discrete.line_drawings", "companion.discrete.image_spaces",
+            "companion.bounds.concentration", "companion.spheres"]
 #: ... and the page helpers, the attacks and the breadth-first search in numpydoc form
 #: (Parameters, Returns; examples where pure).
 NUMPYDOC_NO_EXAMPLES = ["companion.display", "companion.records", "companion.attacks.base",

@@ -611,16 +611,56 @@ class Polytope:
         return int(self.A.shape[0])
 
     def contains(self, x, tol: float = 1e-12) -> np.ndarray:
-        """Whether each row of ``x`` satisfies every inequality (up to ``tol``)."""
+        """Whether each row of ``x`` satisfies every inequality (up to ``tol``).
+
+        Parameters
+        ----------
+        x : array_like
+            ``(m, n)`` points (or one point ``(n,)``).
+        tol : float
+            Slack allowed on each inequality.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(m,)`` booleans.
+
+        Examples
+        --------
+        >>> cube(2).contains([[0.5, 0.5], [1.5, 0.0]]).tolist()
+        [True, False]
+        """
         a = np.atleast_2d(np.asarray(x, dtype=float))
         return np.all(a @ self.A.T <= self.b + tol, axis=1)
 
     def inradius(self) -> float:
-        """``min_i b_i / ||a_i||``: the largest ball about the origin inside."""
+        """``min_i b_i / ||a_i||``: the largest ball about the origin inside.
+
+        Returns
+        -------
+        float
+            The radius of that ball.
+
+        Examples
+        --------
+        >>> cube(2).inradius()
+        1.0
+        """
         return float(np.min(self.b / np.linalg.norm(self.A, axis=1)))
 
     def vertices(self) -> np.ndarray:
-        """The vertices (qhull's halfspace intersection; bounded polytopes only)."""
+        """The vertices (qhull's halfspace intersection; bounded polytopes only).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(v, n)`` vertices.
+
+        Examples
+        --------
+        >>> len(cube(3).vertices())
+        8
+        """
         from scipy.spatial import HalfspaceIntersection
 
         hs = np.hstack([self.A, -self.b[:, None]])
@@ -630,11 +670,33 @@ class Polytope:
         return pts
 
     def circumradius(self) -> float:
-        """The largest norm of a vertex: the smallest ball about the origin containing it."""
+        """The largest norm of a vertex: the smallest ball about the origin containing it.
+
+        Returns
+        -------
+        float
+            The radius of that ball.
+
+        Examples
+        --------
+        >>> round(cube(2).circumradius() ** 2, 12)
+        2.0
+        """
         return float(np.max(np.linalg.norm(self.vertices(), axis=1)))
 
     def distance_bound(self) -> float:
-        """``circumradius / inradius``, at least the Banach-Mazur distance from the ball."""
+        """``circumradius / inradius``, at least the Banach-Mazur distance from the ball.
+
+        Returns
+        -------
+        float
+            The ratio (an upper bound on the distance ``d(K, B_2^n)``).
+
+        Examples
+        --------
+        >>> round(cube(4).distance_bound(), 12)
+        2.0
+        """
         return self.circumradius() / self.inradius()
 
 
