@@ -227,6 +227,8 @@ class Pair:
 def check_pair(name) -> Pair:
     """The :class:`Pair` named ``name``; anything else is rejected naming what is valid.
 
+    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-symmetric-asymmetric`.
+
     Names: ``"mnist-A-B"``, ``"fashion-A-B"``, ``"cifar-A-B"`` (two different class indices
     0..9), ``"celeba-ATTRIBUTE"`` (one of :data:`companion.data.celeba.ATTRIBUTES`) and
     ``"toy-mnist-A-B"`` / ``"toy-fashion-A-B"`` (the noisy two-image data of Theorem 1).
@@ -271,7 +273,11 @@ def check_pair(name) -> Pair:
 
 def dataset_of(profile: str, pair) -> str:
     """The dataset of a pair under ``profile`` (MNIST: the offline subset at ``ci``, the full
-    MNIST at ``paper``)."""
+    MNIST at ``paper``).
+
+    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-symmetric-asymmetric`,
+    :doc:`/notebooks/rw-theorem1`.
+    """
     cfg, p = check_profile(profile), check_pair(pair)
     return cfg["mnist_dataset"] if p.family == "mnist" else _DATASETS[p.family]
 
@@ -342,7 +348,10 @@ def _float(x: np.ndarray, dtype=np.float64) -> np.ndarray:
 
 def fit_data(profile: str, pair, store=None) -> tuple:
     """The real training images each class model is fitted to: ``(X0, X1)``, float64
-    ``(N_c, d)`` in [0, 1], flattened channels first."""
+    ``(N_c, d)`` in [0, 1], flattened channels first.
+
+    Used on :doc:`/notebooks/rw-symmetric-asymmetric`.
+    """
     d = pair_data(profile, pair, store)
     x = _float(d["train_x"]).reshape(len(d["train_x"]), -1)
     return x[d["train_y"] == 0], x[d["train_y"] == 1]
@@ -352,7 +361,7 @@ def real_data(profile: str, pair, split: str, store=None) -> tuple:
     """Real images of a pair: ``(X, y)``, float32 ``(N, C, H, W)`` in [0, 1] and labels 0/1
     (``"train"``: the images the class models are fitted to; ``"test"``: test images).
 
-    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-real-data`.
+    Used on :doc:`/notebooks/rw-paper`.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split={split!r}: valid splits are 'train', 'test'")
@@ -552,8 +561,7 @@ def bayes_optimal(profile: str, pair, version: str = "symmetric", store=None, *,
     """The Bayes-optimal classifier of a version's models (equal priors; ``sigma`` as in
     :func:`models`).
 
-    Used on :doc:`/notebooks/rw-theorem1`, :doc:`/notebooks/rw-theorem2`,
-    :doc:`/notebooks/rw-symmetric-asymmetric`.
+    Used on :doc:`/notebooks/rw-symmetric-asymmetric`, :doc:`/notebooks/rw-theorem2`.
     """
     return BayesOptimal(*models(profile, pair, version, store, sigma=sigma))
 
@@ -617,8 +625,8 @@ def samples(profile: str, pair, version: str = "symmetric", split: str = "train"
     """Seeded samples ``(X, y)`` of a pair's version (float64 ``(n, C, H, W)``, not clipped,
     labels 0/1 interleaved); see :func:`samples_key` and :func:`draw_samples`.
 
-    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-theorem1`,
-    :doc:`/notebooks/rw-theorem2`, :doc:`/notebooks/rw-symmetric-asymmetric`.
+    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-symmetric-asymmetric`,
+    :doc:`/notebooks/rw-theorem2`.
     """
     key = samples_key(profile, pair, version, split, n, sigma=sigma)
     return _samples_of_key(key, store or CacheStore())
@@ -803,8 +811,7 @@ def classifier(profile: str, pair, kind: str, **kwargs):
     once and cached (its task fills the same file). ``info``: the training metadata (CNN),
     the gamma search table (RBF SVM) or ``{}``.
 
-    Used on :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-cnn-trades`,
-    :doc:`/notebooks/rw-real-data`.
+    Used on :doc:`/notebooks/rw-classifiers`.
     """
     key = classifier_key(profile, pair, kind, **kwargs)
     return _classifier_of_key(key, CacheStore())
@@ -1015,10 +1022,8 @@ def evaluate(profile: str, pair, kind: str, *, test: Optional[str] = None,
     the Bayes-optimal classifier's version, ``"symmetric"`` for a classifier trained on
     samples, ``"real"`` for one trained on real images), computed once and cached.
 
-    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-theorem1`,
-    :doc:`/notebooks/rw-theorem2`, :doc:`/notebooks/rw-symmetric-asymmetric`,
-    :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-cnn-trades`,
-    :doc:`/notebooks/rw-real-data`.
+    Used on :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-symmetric-asymmetric`,
+    :doc:`/notebooks/rw-theorem2`.
     """
     ckey = classifier_key(profile, pair, kind, **kwargs)
     if test is None:

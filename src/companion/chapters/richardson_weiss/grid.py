@@ -114,7 +114,11 @@ class Entry:
 
 
 def group(profile: str, name: str) -> list:
-    """The entries of one group under ``profile`` (before merging with other groups)."""
+    """The entries of one group under ``profile`` (before merging with other groups).
+
+    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-symmetric-asymmetric`,
+    :doc:`/notebooks/rw-theorem1`.
+    """
     ex.check_profile(profile)
     if name == "bayes":
         return [Entry(p, "bayes", version=v) for p in SYNTHETIC[profile]
@@ -164,10 +168,9 @@ def entries(profile: str) -> dict:
 def evaluation(profile: str, entry: Entry) -> ex.Evaluation:
     """The evaluation of a grid entry (cached; its task fills the same file).
 
-    Used on :doc:`/notebooks/rw-paper`, :doc:`/notebooks/rw-theorem1`,
-    :doc:`/notebooks/rw-theorem2`, :doc:`/notebooks/rw-symmetric-asymmetric`,
-    :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-cnn-trades`,
-    :doc:`/notebooks/rw-real-data`.
+    Used on :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-paper`,
+    :doc:`/notebooks/rw-symmetric-asymmetric`, :doc:`/notebooks/rw-theorem1`,
+    :doc:`/notebooks/rw-theorem2`.
     """
     return ex.evaluate(profile, entry.pair, entry.kind, test=entry.test, attack=entry.attack,
                        **entry.kwargs())
@@ -176,7 +179,6 @@ def evaluation(profile: str, entry: Entry) -> ex.Evaluation:
 def classifier_of(profile: str, entry: Entry):
     """``(model, info)`` of a grid entry's classifier.
 
-    Used on :doc:`/notebooks/rw-classifiers`, :doc:`/notebooks/rw-cnn-trades`,
-    :doc:`/notebooks/rw-real-data`.
+    Used on :doc:`/notebooks/rw-classifiers`.
     """
     return ex.classifier(profile, entry.pair, entry.kind, **entry.kwargs())
