@@ -47,17 +47,17 @@ CW_CHECK = {"ci": ("mnist-0-6",), "paper": MNIST_PAIRS + ("celeba-Male",)}
 #: Figure 9: CNN depths and widths (on ``pairs``) and numbers of training samples (on
 #: ``n_pairs``; up to a million, held in memory: MNIST only), one changed at a time from the
 #: profile's CNN
-CAPACITY = {"ci": {"pairs": ("mnist-0-6",), "depth": (8,), "width": (16,),
+CAPACITY = {"ci": {"pairs": ("mnist-0-6",), "depth": (8,), "width": (16,), "epochs": (10,),
                    "n_pairs": ("mnist-0-6",), "n": (6_000,)},
             "paper": {"pairs": MNIST_PAIRS + ("celeba-Male",), "depth": (2, 8, 16),
-                      "width": (8, 64, 128), "n_pairs": MNIST_PAIRS,
+                      "width": (8, 64, 128), "epochs": (20,), "n_pairs": MNIST_PAIRS,
                       "n": (2_000, 200_000, 1_000_000)}}
 #: Figure 10: TRADES betas (Zhang et al.'s trade-off), on these pairs
 TRADES = {"ci": {"pairs": ("mnist-0-6",), "beta": (1.0, 6.0)},
           "paper": {"pairs": MNIST_PAIRS + CELEBA_TABLE1, "beta": (0.1, 1.0, 3.0, 6.0, 10.0)}}
 #: Section 3.1: pairs trained and tested on real images (``paper``: CelebA and CIFAR-10,
 #: downloads), and whose symmetric-sample CNN is tested on real images (Table 3)
-REAL = {"ci": {"pairs": ("mnist-0-6",), "table3": ("mnist-0-6", "fashion-0-6")},
+REAL = {"ci": {"pairs": ("mnist-0-6", "fashion-0-6"), "table3": ("mnist-0-6", "fashion-0-6")},
         "paper": {"pairs": MNIST_PAIRS + CELEBA_REAL + CIFAR_PAIRS,
                   "table3": MNIST_PAIRS + CELEBA_REAL}}
 #: Theorem 1: the noisy two-image toys
@@ -88,6 +88,7 @@ class Entry:
     depth: Optional[int] = None
     width: Optional[int] = None
     n: Optional[int] = None
+    epochs: Optional[int] = None
     beta: Optional[float] = None
     test: Optional[str] = None
     attack: Optional[str] = "default"
@@ -99,7 +100,7 @@ class Entry:
         out = {"train": self.train}
         if self.kind == "bayes":
             return {"version": self.version}
-        for k in ("depth", "width", "n", "beta"):
+        for k in ("depth", "width", "n", "epochs", "beta"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
         return out
@@ -131,7 +132,7 @@ def group(profile: str, name: str) -> list:
     if name == "capacity":
         c = CAPACITY[profile]
         return [Entry(p, "cnn", **{what: v}) for p in c["pairs"]
-                for what in ("depth", "width") for v in c[what]] + \
+                for what in ("depth", "width", "epochs") for v in c[what]] + \
             [Entry(p, "cnn", n=v) for p in c["n_pairs"] for v in c["n"]]
     if name == "trades":
         t = TRADES[profile]
