@@ -433,7 +433,7 @@ class Evaluation:
                                                  self.arrays["seconds"])}
 
 
-def evaluate(profile: str, variant: str, seed: int = 0) -> Evaluation:
+def evaluate(profile: str, variant: str, seed: int = 0):  # returns an Evaluation
     """The :class:`Evaluation` of the certified model of ``variant``, computed once and cached
     (the arrays task of the same key fills the same file).
 

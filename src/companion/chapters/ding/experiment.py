@@ -399,7 +399,7 @@ class Evaluation:
 
 
 def evaluate(profile: str, dataset: str, variant, objective: str, parts: Sequence[str] = (),
-             **kwargs) -> Evaluation:
+             **kwargs):  # returns an Evaluation (unannotated: three classes share the name)
     """The :class:`Evaluation` of the model of :func:`model_key` (same arguments), with the
     optional ``parts`` (``"nobox"``, ``"strong"``, ``"train"``); computed once and cached."""
     mkey = model_key(profile, dataset, variant, objective, **kwargs)

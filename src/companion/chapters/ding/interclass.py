@@ -457,7 +457,7 @@ def paired_difference(a: ex.Evaluation, b: ex.Evaluation) -> tuple[float, float]
 
     Parameters
     ----------
-    a, b : Evaluation
+    a, b : companion.chapters.ding.experiment.Evaluation
         Two PGD evaluations on the same labels.
 
     Returns

@@ -330,7 +330,7 @@ def gap(evaluation: ex.Evaluation) -> tuple[float, float]:
 
     Parameters
     ----------
-    evaluation : Evaluation
+    evaluation : companion.chapters.ding.experiment.Evaluation
         An attacked evaluation (``adv`` present).
 
     Returns

@@ -1016,7 +1016,7 @@ class Evaluation:
 
 
 def evaluate(profile: str, pair, kind: str, *, test: Optional[str] = None,
-             attack: Optional[str] = "default", **kwargs) -> Evaluation:
+             attack: Optional[str] = "default", **kwargs):  # returns an Evaluation
     """The :class:`Evaluation` of the classifier :func:`classifier_key` (same ``kind`` and
     keyword arguments) on ``test`` data (default: the samples of the models it belongs to:
     the Bayes-optimal classifier's version, ``"symmetric"`` for a classifier trained on
