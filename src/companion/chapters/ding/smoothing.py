@@ -262,7 +262,7 @@ def contrast(plus: Sequence[float], minus: Sequence[float], n: int) -> tuple[flo
 
     >>> v, se = contrast([0.9, 0.8], [0.7, 0.85], 100)
     >>> round(v, 3), round(se, 4)
-    (0.15, 0.0812)
+    (0.15, 0.0766)
     """
     rates = list(plus) + list(minus)
     if not rates:
