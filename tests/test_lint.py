@@ -438,3 +438,31 @@ def test_training_in_a_kernel_writes_no_progress_into_the_notebook(tmp_path):
     # the TCP warning is gone (an "[IPKernelApp] ERROR | KeyboardInterrupt" at kernel shutdown
     # may reach the terminal, never the page)
     assert "Kernel is running over TCP" not in terminal and "IPKernelApp] WARNING" not in terminal
+
+
+def test_graceful_shutdown_sends_no_interrupt():
+    """The notebooks' kernel manager skips jupyter_client's SIGINT during a shutdown (on a busy
+    machine it made ipykernel log a KeyboardInterrupt on the terminal), and only then."""
+    import asyncio
+
+    km = pipeline.quiet_kernel_manager()()
+    with pytest.raises(RuntimeError, match="No kernel is running"):
+        asyncio.run(km._async_interrupt_kernel())   # not shutting down: the usual interrupt
+    km.shutting_down = True
+    assert asyncio.run(km._async_interrupt_kernel()) is None
+
+
+def test_pipeline_kernels_use_the_quiet_manager(tmp_path, monkeypatch):
+    made = []
+    base = pipeline.quiet_kernel_manager()
+
+    class Counting(base):
+        def __init__(self, *a, **kw):
+            made.append(1)
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(pipeline, "quiet_kernel_manager", lambda: Counting)
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = dict(pipeline.KERNELSPEC)
+    pipeline.execute(nb, tmp_path / "one.ipynb", cwd=tmp_path)
+    assert made, "papermill did not use the pipeline's kernel manager"

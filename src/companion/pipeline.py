@@ -156,6 +156,26 @@ def kernel_config():
     return cfg
 
 
+def quiet_kernel_manager():
+    """A kernel manager whose graceful shutdown sends no SIGINT.
+
+    jupyter_client's ``shutdown_kernel`` interrupts the kernel before it asks it to shut down.
+    On a busy machine the signal can reach ipykernel while it is still handling a message, which
+    then logs ``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.`` to the terminal of the
+    run. After the last cell the kernel is idle, so the shutdown request alone suffices (and the
+    manager still terminates, then kills, a kernel that does not answer it).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 def execute(nb, output: Path, parameters: dict | None = None, cwd: Path | None = None) -> None:
     """Execute notebook ``nb`` with papermill into ``output`` (the settings every run uses)."""
     import papermill
@@ -163,7 +183,7 @@ def execute(nb, output: Path, parameters: dict | None = None, cwd: Path | None =
     papermill.execute_notebook(
         nb, str(output), parameters=parameters, kernel_name="python3",
         cwd=str(cwd) if cwd is not None else None, progress_bar=False, log_output=False,
-        config=kernel_config(),
+        config=kernel_config(), kernel_manager_class=quiet_kernel_manager(),
     )
 
 
