@@ -41,7 +41,8 @@ def test_theorem4_curve_worst_fails_where_the_bound_says_nothing():
 
 def test_theorem4_check_can_fail():
     # a measured distribution far to the right of the bound: the closest point is below it
-    c = image_space.theorem4_curve(np.full(10, 0.1), LIN, np.full(100, 50.0), np.linspace(0, 6, 61))
+    c = image_space.theorem4_curve(np.full(10, 0.1), LIN, np.full(100, 50.0),
+                                   np.linspace(0, 6, 61))
     j = c.worst()
     assert c.ecdf[j] + 3 * c.se[j] < c.bound[j]
     violated = c.informative & (c.ecdf + 3 * c.se < c.bound)

@@ -120,7 +120,8 @@ def test_modulus_with_close_singular_values_still_approaches_the_norm():
 
 def test_modulus_dominates_random_pairs_on_a_nonlinear_generator():
     """Independent check: for fresh z and random z' at distance t, ||g(z) - g(z')|| may exceed
-    omega(t) only for about a failure_prob fraction of z (here: random directions, so far fewer)."""
+    omega(t) only for about a failure_prob fraction of z (here: random directions, so far
+    fewer)."""
     torch.manual_seed(0)
     G = DCGANGenerator(16, 1, 28, width=4).eval()
     delta = 0.1
@@ -151,3 +152,46 @@ def test_modulus_grid_helpers():
     assert np.all(np.diff(C.omega, 2) <= 1e-12)                   # concave
     with pytest.raises(ValueError, match="non-decreasing"):
         Modulus(np.array([0.0, 1.0]), np.array([0.0, -1.0]), 0.05)
+
+
+def test_inversion_cache_reuses_exactly_what_invert_computes():
+    from companion.generative.inversion import InversionCache
+
+    gen = tiny_generator()
+    x = gen(torch.randn(5, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64))
+    kw = dict(restarts=2, steps=40, seed=3)
+    cache = InversionCache()
+    first = cache.invert(gen, x, 3, **kw)
+    again = cache.invert(gen, x.clone(), 3, **kw)   # equal by value, another tensor
+    assert again is first and (cache.hits, cache.misses) == (1, 1)
+    fresh = invert(gen, x, 3, **kw)
+    for name in ("z", "x_rec", "distance"):
+        assert torch.equal(getattr(first, name), getattr(fresh, name))
+    # another input, other settings, another generator: computed, never reused
+    y = x.clone()
+    y[0, 0, 0, 0] += 1e-12
+    assert cache.invert(gen, y, 3, **kw) is not first
+    assert cache.invert(gen, x, 3, restarts=2, steps=40, seed=4) is not first
+    other = tiny_generator(seed=1)
+    moved = cache.invert(other, x, 3, **kw)
+    assert not torch.equal(moved.x_rec, first.x_rec)
+    assert (cache.hits, cache.misses, len(cache)) == (1, 4, 4)
+
+
+def test_robustified_with_a_shared_cache_classifies_as_without():
+    from companion.generative.inversion import InversionCache
+
+    gen = tiny_generator()
+    g_ = torch.Generator().manual_seed(2)
+    W1, W2 = (torch.randn(3, 20, generator=g_, dtype=torch.float64) for _ in range(2))
+    kw = dict(restarts=2, steps=60, seed=1)
+    x = torch.rand(6, 1, 4, 5, generator=g_, dtype=torch.float64)
+    cache = InversionCache()
+    logits = []
+    for W in (W1, W2):
+        f = lambda v, W=W: v.flatten(1) @ W.T  # noqa: E731
+        shared = Robustified(f, gen, 3, cache=cache, **kw)(x)
+        assert torch.equal(shared, Robustified(f, gen, 3, **kw)(x))
+        logits.append(shared)
+    assert (cache.hits, cache.misses) == (1, 1)   # the second classifier reused the inversion
+    assert not torch.equal(logits[0], logits[1])

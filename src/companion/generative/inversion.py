@@ -1,15 +1,16 @@
 """Latent inversion ``z*(x) = argmin_z ||g(z) - x||`` (Fawzi et al., 2018, Eq. (7), Theorem 6)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 from torch import nn
 
 from ..progress import progress as _progress
 
-__all__ = ["Inversion", "invert", "Robustified"]
+__all__ = ["Inversion", "InversionCache", "invert", "Robustified"]
 
 
 @dataclass
@@ -67,19 +68,79 @@ def invert(g: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, latent_di
     return Inversion(torch.cat(zs), torch.cat(recs), torch.cat(dists))
 
 
+class InversionCache:
+    """Latent inversions remembered by their exact input, so that none is computed twice.
+
+    :func:`invert` is deterministic: the same generator, latent dimension, settings and input
+    (bit for bit) give the same :class:`Inversion`. :meth:`invert` returns the stored result for
+    an input seen before (compared by generator identity, settings, dtype, shape, device and the
+    bytes of the tensor) and computes, stores and returns it otherwise. Share one cache between
+    the :class:`Robustified` classifiers of several ``f`` over the same ``g`` (their inversions
+    do not depend on ``f``), and read from it the inversion of a point a classifier has already
+    classified (the end point of a bisection, say).
+
+    Everything stored is kept until the cache is dropped: use one per computation, not one per
+    session. ``hits`` and ``misses`` count the inversions reused and computed.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict = {}
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @staticmethod
+    def _key(g, x: torch.Tensor, latent_dim: int, inversion: dict) -> tuple:
+        raw = x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+        return (id(g), int(latent_dim), tuple(sorted(inversion.items())), str(x.dtype),
+                tuple(x.shape), str(x.device), hashlib.sha256(raw.tobytes()).hexdigest())
+
+    def invert(self, g: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+               latent_dim: int, **inversion) -> Inversion:
+        """``invert(g, x, latent_dim, **inversion)``, computed once per distinct input.
+
+        Parameters
+        ----------
+        g, x, latent_dim, **inversion
+            As for :func:`invert`.
+
+        Returns
+        -------
+        Inversion
+            The stored inversion (the same object on every hit: do not modify it).
+        """
+        key = self._key(g, x, latent_dim, inversion)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is g:   # the entry keeps g alive: id(g) is g's
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        inv = invert(g, x, latent_dim, **inversion)
+        self._entries[key] = (g, inv)
+        return inv
+
+
 class Robustified(nn.Module):
     """The nearest-neighbour classifier of Eq. (7): ``f~(x) = f(g(z*(x)))``.
 
     Calling it inverts the batch (``invert(g, x, latent_dim, **inversion)``) and returns ``f``'s
     logits at the projection ``g(z*)``. It is not differentiable through the argmin: attack it
-    with attacks on ``f`` or in latent space, or with gradient-free methods.
+    with attacks on ``f`` or in latent space, or with gradient-free methods. With an
+    :class:`InversionCache` as ``cache`` the inversions go through it (and are reused from it,
+    bit-identical to computing them again).
     """
 
-    def __init__(self, f: nn.Module, g: nn.Module, latent_dim: int, **inversion) -> None:
+    def __init__(self, f: nn.Module, g: nn.Module, latent_dim: int,
+                 cache: Optional[InversionCache] = None, **inversion) -> None:
         super().__init__()
         self.f, self.g, self.latent_dim, self.inversion = f, g, latent_dim, inversion
+        self.cache = cache
 
     def project(self, x: torch.Tensor) -> Inversion:
+        if self.cache is not None:
+            return self.cache.invert(self.g, x, self.latent_dim, **self.inversion)
         return invert(self.g, x, self.latent_dim, **self.inversion)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

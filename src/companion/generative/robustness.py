@@ -22,8 +22,8 @@ import torch
 from ..attacks import compose, deepfool
 from ..attacks.base import predict
 
-__all__ = ["Robustness", "class_measures", "latent_samples", "measure", "percentile",
-           "percentile25"]
+__all__ = ["Robustness", "class_measures", "class_measures_many", "latent_samples", "measure",
+           "percentile", "percentile25"]
 
 
 def latent_samples(n: int, seed: int, dim: int = 100) -> torch.Tensor:
@@ -90,10 +90,47 @@ def measure(f, G, z: torch.Tensor, max_iter: int = 50, batch_size: int = 64) -> 
 
 def class_measures(f, G, n: int, seed: int, num_classes: int = 10) -> np.ndarray:
     """Monte Carlo estimate of the class measures ``nu(C_i(f))`` in latent space."""
+    return class_measures_many([f], G, n, seed, num_classes)[0]
+
+
+def class_measures_many(fs, G, n: int, seed: int, num_classes: int = 10,
+                        batch_size: int = 512) -> np.ndarray:
+    """:func:`class_measures` of each classifier in ``fs`` at the same ``n`` latents.
+
+    Each batch of images ``G(z)`` is generated once and classified by every classifier, so the
+    generator runs once over the latents, not once per classifier; row ``j`` equals
+    ``class_measures(fs[j], G, n, seed, num_classes)`` bit for bit.
+
+    Parameters
+    ----------
+    fs : sequence of callables
+        Classifiers on images (logits ``(B, num_classes)``).
+    G : callable
+        The generator (in ``eval()`` mode), latents ``(B, 100)`` to images.
+    n, seed : int
+        The latents: ``latent_samples(n, seed)``.
+    num_classes : int
+        Classes counted.
+    batch_size : int
+        Latents generated (and classified) at a time.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(fs), num_classes)``: per classifier, the share of latents in each class.
+    """
+    fs = list(fs)
+    if not fs:
+        return np.zeros((0, num_classes))
     z = latent_samples(n, seed)
+    labels = [[] for _ in fs]
     with torch.no_grad():
-        labels = torch.cat([predict(f, G(z[i:i + 512])) for i in range(0, n, 512)])
-    return np.bincount(labels.numpy(), minlength=num_classes) / n
+        for i in range(0, n, batch_size):
+            x = G(z[i:i + batch_size])
+            for j, f in enumerate(fs):
+                labels[j].append(predict(f, x))
+    return np.stack([np.bincount(torch.cat(lab).numpy(), minlength=num_classes) / n
+                     for lab in labels])
 
 
 def percentile(values: np.ndarray, q: float) -> float:

@@ -33,15 +33,16 @@ from ...attacks.base import predict
 from ...bounds import gaussian_isoperimetry as gi
 from ...bounds.image_space import image_quantile_bound, latent_quantile_bound
 from ...generative import DCGANDiscriminator, DCGANGenerator, Modulus, estimate_modulus, train_gan
-from ...generative.robustness import (Robustness, class_measures, latent_samples,
+from ...generative.robustness import (Robustness, class_measures_many, latent_samples,
                                       measure, percentile25)
 from ...training import TrainConfig, accuracy, train
 
 __all__ = ["DATASETS", "LATENT_DIM", "MODULUS_FAILURE", "MODULUS_T", "NearestNeighbourCheck",
            "PAPER_DATA", "PAPER_TABLE1", "Setup", "TABLE1_COLUMNS", "TRAINING", "classifiers",
-           "declare_data", "generator", "generator_modulus", "log_bins", "measured",
-           "measures_of", "modulus_of", "nearest_neighbour_check", "paper_table1_rows", "setup",
-           "table1", "table1_bound_rows", "table1_markdown", "table1_rows", "theorem6_rows",
+           "class_measures_all", "declare_data", "generator", "generator_modulus", "log_bins",
+           "measured", "measures_of", "modulus_of", "nearest_neighbour_check",
+           "nearest_neighbour_checks", "paper_table1_rows", "setup", "table1",
+           "table1_bound_rows", "table1_markdown", "table1_rows", "theorem6_rows",
            "training_data"]
 
 LATENT_DIM = 100  # as in the paper
@@ -255,13 +256,32 @@ def measured(s: Setup, index: int, n_z: int) -> Robustness:
     return Robustness(**cached_arrays("robustness", key, compute))
 
 
+def class_measures_all(s: Setup, n: int) -> np.ndarray:
+    """Class measures ``nu(C_i)`` in latent space of every classifier of ``s`` (Monte Carlo,
+    ``n`` latents seeded by ``s.seed``), one row per classifier, computed once and cached.
+
+    The generator runs once over the latents for all classifiers
+    (:func:`companion.generative.robustness.class_measures_many`), and the pages that show the
+    same class measures share the result.
+    """
+    key = {"generator": s.G_meta["key"],
+           "classifiers": [meta["key"] for _, _, meta in s.classifiers],
+           "n": n, "seed": s.seed + 2000}
+
+    def compute():
+        fs = [f for _, f, _ in s.classifiers]
+        return {"measures": class_measures_many(fs, s.G, n, s.seed + 2000)}
+
+    return cached_arrays("class-measures", key, compute)["measures"]
+
+
 def measures_of(s: Setup, index: int, n: int) -> np.ndarray:
     """Class measures ``nu(C_i)`` of classifier ``index`` in latent space (Monte Carlo, ``n``
-    samples).
+    samples): row ``index`` of :func:`class_measures_all` (cached).
 
     Used on :doc:`/notebooks/fawzi-experiments`, :doc:`/notebooks/fawzi-theorems4-5`.
     """
-    return class_measures(s.classifiers[index][1], s.G, n, s.seed + 2000)
+    return class_measures_all(s, n)[index]
 
 
 def modulus_of(s: Setup, n_samples: int, steps: int) -> Modulus:
@@ -339,31 +359,38 @@ def theorem6_rows(labels, checks) -> tuple[list[dict], list[dict]]:
 
 
 def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: int,
-                            inversion_restarts: int,
-                            bisection_steps: int) -> NearestNeighbourCheck:
+                            inversion_restarts: int, bisection_steps: int,
+                            cache=None) -> NearestNeighbourCheck:
     """Attack the nearest-neighbour classifier ``f~`` of classifier ``index`` at ``n_z`` latents.
-
-    Used on :doc:`/notebooks/fawzi-theorem6`.
 
     The segment runs from ``g(z)`` to ``g(z + r)``, where ``r`` is the latent DeepFool
     perturbation of :func:`measured` (the same first ``n_z`` latents): its end point lies in the
     range of ``g`` in another class, so ``f~`` changes its label somewhere on it.
+
+    Every inversion goes through ``cache``
+    (:class:`~companion.generative.inversion.InversionCache`; a fresh one when None), so none is
+    computed twice: the inversion of the bisection's end point ``x'`` is the one the bisection
+    computed last, and with a cache shared between classifiers (:func:`nearest_neighbour_checks`)
+    the inversion of ``g(z)`` is computed once for all of them. The results are those of
+    computing each inversion anew, bit for bit.
     """
     from ...attacks import bisection
-    from ...generative import Robustified, invert
+    from ...generative import Robustified
+    from ...generative.inversion import InversionCache
 
+    cache = InversionCache() if cache is None else cache
     label, f, meta = s.classifiers[index]
     base = measured(s, index, max(n_z, 1))
     z = latent_samples(max(n_z, 1), s.seed + 1000)[:n_z]
     kw = dict(restarts=inversion_restarts, steps=inversion_steps, seed=s.seed + 4000)
-    ft = Robustified(f, s.G, LATENT_DIM, **kw)
+    ft = Robustified(f, s.G, LATENT_DIM, cache=cache, **kw)
     with torch.no_grad():
         x = s.G(z)
         y = predict(f, x)
         target = s.G(z + torch.as_tensor(base.r_Z_vec[:n_z], dtype=z.dtype))
     y_tilde = predict(ft, x)
     res = bisection(ft, x, target, y_tilde, steps=bisection_steps)
-    inv = invert(s.G, res.x_adv, LATENT_DIM, **kw)
+    inv = cache.invert(s.G, res.x_adv, LATENT_DIM, **kw)   # the bisection's last inversion
     with torch.no_grad():
         witness = (inv.x_rec - x).flatten(1).norm(dim=1)
         own = (res.x_adv - x).flatten(1).norm(dim=1)       # ||x' - g(z)||
@@ -377,6 +404,24 @@ def nearest_neighbour_check(s: Setup, index: int, n_z: int, *, inversion_steps: 
         witness=torch.where(found, witness, inf).numpy(), premise=premise.numpy(),
         found=found.numpy(), consistent=(y_tilde == y).numpy(),
         inversion_distance=torch.where(found, inv.distance, inf).numpy())
+
+
+def nearest_neighbour_checks(s: Setup, n_z: int, *, inversion_steps: int,
+                             inversion_restarts: int, bisection_steps: int,
+                             cache=None) -> list[NearestNeighbourCheck]:
+    """:func:`nearest_neighbour_check` for every classifier of ``s``, in order, with one
+    :class:`~companion.generative.inversion.InversionCache` (``cache``, a fresh one when None)
+    shared by all: the inversions that do not depend on the classifier are computed once.
+
+    Used on :doc:`/notebooks/fawzi-theorem6`.
+    """
+    from ...generative.inversion import InversionCache
+
+    cache = InversionCache() if cache is None else cache
+    return [nearest_neighbour_check(s, i, n_z, inversion_steps=inversion_steps,
+                                    inversion_restarts=inversion_restarts,
+                                    bisection_steps=bisection_steps, cache=cache)
+            for i in range(len(s.classifiers))]
 
 
 def table1(s: Setup, results: list, measures: list, modulus: Modulus) -> dict:
