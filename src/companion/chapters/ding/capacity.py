@@ -23,7 +23,6 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ... import data as _data
 from ... import plotting
 from . import experiment as ex
 from . import grid
@@ -261,11 +260,7 @@ def declare_data(rec, dataset: str = grid.MNIST) -> None:
     -------
     None
     """
-    train = _data.load(dataset, "train")
-    test = _data.load(dataset, "test")
-    p = train.provenance
-    rec.use_data(f"{p['title']} ({len(train):,} training and {len(test):,} test images)",
-                 p["source"], p.get("substitution"))
+    ex.declare_splits(rec, dataset)
 
 
 # ------------------------------------------------------------------------------ our models

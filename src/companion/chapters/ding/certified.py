@@ -30,7 +30,6 @@ import numpy as np
 import torch
 
 from ... import certified as cf
-from ... import data as _data
 from ... import plotting
 from ...artifacts import cached_arrays, cached_model
 from ...attacks import pgd
@@ -496,10 +495,7 @@ def declare_data(rec) -> None:
 
     Used on :doc:`/notebooks/ding-certified`.
     """
-    train, test = _data.load(DATASET, "train"), _data.load(DATASET, "test")
-    p = train.provenance
-    rec.use_data(f"{p['title']} ({len(train):,} training and {len(test):,} test images)",
-                 p["source"], p.get("substitution"))
+    ex.declare_splits(rec, DATASET)
 
 
 def recipe_rows(profile: str) -> list[dict]:

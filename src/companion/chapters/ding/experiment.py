@@ -36,9 +36,10 @@ from ...attacks.base import predict
 from ...training import PGDObjective, TrainConfig, run_attack, train
 
 __all__ = ["SMOOTHING", "PROFILES", "DATASETS", "OBJECTIVES", "EVAL_PARTS", "check_profile",
-           "variant_chain", "variant_label", "prepare", "load_split", "model_key", "model_name",
-           "make_model", "fit_model", "model", "eval_key", "eval_name", "compute_evaluation",
-           "Evaluation", "evaluate", "eps_for", "family", "check_eps"]
+           "variant_chain", "variant_label", "prepare", "declare_splits", "load_split",
+           "model_key", "model_name", "make_model", "fit_model", "model", "eval_key",
+           "eval_name", "compute_evaluation", "Evaluation", "evaluate", "eps_for", "family",
+           "check_eps"]
 
 #: the smoothing filter of the chapter: ``s x 1`` vertical, mirror padding (the reading that
 #: reproduces Tables 6 and 1 of the paper on the offline digits)
@@ -142,6 +143,16 @@ def prepare(x, variant):
     for name in variant_chain(variant):
         x = transforms.apply_variant(x, name, **_options(name))
     return x
+
+
+def declare_splits(rec, dataset: str) -> None:
+    """Declare ``dataset``'s training and test splits (their sizes, source and any
+    substitution) in the records session ``rec``, as the chapter's pages that train on it do."""
+    train = _data.load(dataset, "train")
+    test = _data.load(dataset, "test")
+    p = train.provenance
+    rec.use_data(f"{p['title']} ({len(train):,} training and {len(test):,} test images)",
+                 p["source"], p.get("substitution"))
 
 
 def load_split(dataset: str, split: str, variant="original", n: Optional[int] = None,

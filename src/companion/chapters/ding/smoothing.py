@@ -112,11 +112,7 @@ def declare_data(rec, dataset: str) -> None:
 
     Used on :doc:`/notebooks/ding-smoothing`, :doc:`/notebooks/ding-edges`.
     """
-    train = _data.load(dataset, "train")
-    test = _data.load(dataset, "test")
-    p = train.provenance
-    rec.use_data(f"{p['title']} ({len(train):,} training and {len(test):,} test images)",
-                 p["source"], p.get("substitution"))
+    ex.declare_splits(rec, dataset)
 
 
 def scale_note(profile: str, dataset: str) -> str:
