@@ -18,9 +18,10 @@ PAPER_TITLES = {
     "dai_gifford": "Dai & Gifford: image classifiers can not be made robust",
     "ding": "Ding et al.: sensitivity of robustness to input distributions",
     "richardson_weiss": "Richardson & Weiss: a Bayes-optimal view",
+    "synthesis": "Synthesis: the four papers on the same images",
 }
 SHORT = {"fawzi": "Fawzi et al.", "dai_gifford": "Dai & Gifford", "ding": "Ding et al.",
-         "richardson_weiss": "Richardson & Weiss"}
+         "richardson_weiss": "Richardson & Weiss", "synthesis": "Synthesis"}
 
 __all__ = ["render", "write"]
 

