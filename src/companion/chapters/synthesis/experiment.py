@@ -49,7 +49,7 @@ from ..richardson_weiss import grid as _rgrid
 
 __all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "ModelRef",
            "model_refs", "load_model", "attack_key", "attack_name", "compute_attacks",
-           "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key",
+           "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key", "generator_measurements_name",
            "compute_generator_measurements", "generator_measurements", "uniform_key",
            "uniform_name", "uniform_images", "compute_uniform", "uniform_measurements",
            "class_proportions", "rw_entries", "rw_evaluations", "test_images",
@@ -371,7 +371,13 @@ def generator_measurements(profile: str, dataset: str) -> dict:
                                                             _ref(profile, dataset, "standard")),
                                               key)
 
-    return cached_arrays("synthesis-generator-" + dataset, key, compute)
+    return cached_arrays(generator_measurements_name(profile, dataset), key, compute)
+
+
+def generator_measurements_name(profile: str, dataset: str) -> str:
+    """The artifact (and task) name of :func:`generator_measurements` (it names the classifier,
+    whose name differs between profiles)."""
+    return "synthesis-generator-" + _ref(profile, dataset, "standard").name
 
 
 def modulus_of(arrays: dict):

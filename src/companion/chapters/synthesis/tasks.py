@@ -9,12 +9,15 @@ the pages compute, so ``python -m companion train`` fills the files the pages lo
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ...tasks import Task, Work
 from ..fawzi import tasks as _ftasks
 from ..fawzi.experiment import LATENT_DIM, TRAINING
 from . import experiment as ex
 
-__all__ = ["NOTEBOOKS", "declare_tasks", "attacks_task", "uniform_task", "generator_task"]
+__all__ = ["NOTEBOOKS", "PAGES", "declare_tasks", "attacks_task", "uniform_task",
+           "generator_task", "other_inputs", "inputs_task"]
 
 #: which pages load which measurements
 NOTEBOOKS = {"attacks": ("synthesis-bounds", "synthesis-scale"),
@@ -92,9 +95,49 @@ def declare_tasks() -> list:
                 d["kind"] = "model"
             std = [r for r in refs if r.kind == "standard"][0]
             k = ex.generator_measurements_key(profile, dataset)
-            add("synthesis-generator-" + dataset, f"{here}:generator_task", profile, k,
+            add(ex.generator_measurements_name(profile, dataset), f"{here}:generator_task",
+                profile, k,
                 (gname, std.name), NOTEBOOKS["generator"],
                 f"generator measurements ({dataset})")
+        # one per profile: the inputs' names differ between profiles
+        inputs = other_inputs(profile)
+        add(f"synthesis-inputs-{profile}", f"{here}:inputs_task", profile,
+            {"what": "synthesis-inputs", "inputs": list(inputs)}, inputs, PAGES,
+            "the other chapters' evaluations the synthesis reads")
     return [Task(name, d["function"], keys=d["keys"], notebooks=d["nbs"], deps=d["deps"],
                  work=d["work"], kind=d["kind"], title=d["title"])
             for name, d in by_name.items()]
+
+
+#: the pages of the part
+PAGES = ("synthesis-bounds", "synthesis-agreement", "synthesis-scale")
+
+
+def other_inputs(profile: str) -> tuple:
+    """The task names of the other chapters' artifacts the part's pages read directly: the
+    Richardson & Weiss class models and evaluations of each pair, and the Ding chapter's
+    evaluations of the original and binarised PGD models and of the certified ConvNet."""
+    from ..ding import certified as _cert
+    from ..ding import experiment as _dex
+    from ..ding import grid as _dgrid
+    from ..richardson_weiss import experiment as _rex
+    names = []
+    for dataset in ex.datasets(profile):
+        pair = ex.PAIRS[_dex.family(dataset)]
+        names.append(_rex.fit_name(_rex.fit_key(profile, pair)))
+        for e in ex.rw_entries(profile, dataset).values():
+            names.append(_rex.eval_name(e.eval_key(profile)))
+        for variant in (("original",), ("binarized",)):
+            for objective in _dex.OBJECTIVES:
+                key = _dgrid.Entry(dataset, variant, objective).key(profile)
+                if _dex.model_name(key) in _dgrid.entries(profile):
+                    names.append(_dex.eval_name(key))
+        if dataset == _cert.DATASET:
+            names.append(_cert.eval_name(_cert.model_key(profile, "original")))
+    return tuple(dict.fromkeys(names))
+
+
+def inputs_task(ctx):
+    """Nothing to compute: the task exists so that planning the part's pages trains the other
+    chapters' artifacts they read (its dependencies); it returns their names."""
+    return {"inputs": np.array(sorted(ctx.deps))}
