@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ... import plotting
 from ...bounds import robust_share as rs
 from . import experiment as ex
 
-__all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "l2_curves", "linf_curves",
-           "curve_rows", "figure", "certificate_violations", "panel_title", "share_at", "standard_error", "worst_excess",
+__all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "HEADINGS", "NAMES", "l2_curves", "linf_curves",
+           "curve_rows", "figure", "attack_rows", "attack_figure", "certificate_violations", "panel_title", "share_at", "standard_error", "worst_excess",
            "radius_rows", "IMAGE_SIDE", "BITS"]
 
 #: MNIST and Fashion-MNIST: 28 x 28 pixels, one channel, 8 bits
@@ -31,6 +32,20 @@ L2_GRID = np.round(np.linspace(0.0, 7.0, 141), 6)
 LINF_GRID = np.round(np.linspace(0.0, 0.4, 81), 6)
 #: what a curve can be, in the order of the tables
 KINDS = ("upper bound", "exact", "certified", "measured")
+#: the legend's heading of each kind
+HEADINGS = {"upper bound": "Upper bounds, every classifier:",
+            "exact": "Exact, the Bayes classifier:",
+            "certified": "Certified lower bound:",
+            "measured": "Measured by attacks:"}
+#: the labels of the curves that do not depend on the data set
+NAMES = {"dg1": "Dai & Gifford, Thm 1 (no assumption)",
+         "dg3": "Dai & Gifford, Thm 3 (no assumption, 8 bits)",
+         "ding": "Ding et al., Thm 2.1 (uniform data)",
+         "fawzi": "Fawzi et al., Thm 4 (smooth generator)",
+         "gen": "LeNet5 at the DCGAN's images",
+         "ex1": "Ding et al., Ex. 1, diagonal (uniform data)",
+         "ex1c": "Ding et al., Ex. 1, coordinate (uniform data)",
+         "ibp": "ConvNet, IBP certificate"}
 
 
 @dataclass(frozen=True)
@@ -92,30 +107,31 @@ def l2_curves(profile: str, dataset: str, eps=L2_GRID) -> list:
     gen = ex.generator_measurements(profile, dataset)
     modulus = ex.modulus_of(gen)
     out = [
-        Curve("Dai & Gifford, Thm 1 (any bit depth)", "Dai & Gifford", "uniform on all images",
-              "uniform images", "upper bound", "l2", eps,
+        Curve(NAMES["dg1"], "Dai & Gifford",
+              "nothing about the data (counts all images, any bit depth)", "all images", "upper bound", "l2", eps,
               rs.hamming_l2_share(eps, IMAGE_SIDE), style=_BOUND_STYLES["dg1"]),
-        Curve("Dai & Gifford, Thm 3 (8 bits)", "Dai & Gifford", "uniform on all 8-bit images",
-              "uniform images", "upper bound", "l2", eps,
+        Curve(NAMES["dg3"], "Dai & Gifford",
+              "nothing about the data (counts all 8-bit images)", "all 8-bit images", "upper bound", "l2", eps,
               rs.bit_depth_share(eps, mu, IMAGE_SIDE, b=BITS), style=_BOUND_STYLES["dg3"]),
-        Curve("Ding et al., Thm 2.1 (cube)", "Ding et al.", "uniform on the cube",
+        Curve(NAMES["ding"], "Ding et al.", "uniform data on the cube",
               "uniform images", "upper bound", "l2", eps, rs.cube_share(eps, mu),
               style=_BOUND_STYLES["ding"]),
-        Curve("Fawzi et al., Thm 4 (DCGAN)", "Fawzi et al.",
-              "$g(z)$ for the DCGAN's modulus", "generated images", "upper bound", "l2", eps,
+        Curve(NAMES["fawzi"], "Fawzi et al.",
+              "data $= g(z)$, a generator of modulus $\\omega$ (the DCGAN's)",
+              "generated images", "upper bound", "l2", eps,
               rs.generator_share(eps, gen["measures"], modulus), style=_BOUND_STYLES["fawzi"]),
-        Curve("standard LeNet5 at $g(z)$ (DeepFool)", "Fawzi et al.", "these trained weights",
+        Curve(NAMES["gen"], "Fawzi et al.", "these trained weights",
               "generated images", "measured", "l2", eps,
               _norm_share(gen["r_star"], eps), n=int(len(gen["r_star"])),
               style=_MEASURED_STYLES["generated"]),
     ]
     pair = ex.PAIRS[ex._dex.family(dataset)]
     rw = ex.rw_evaluations(profile, dataset)
-    out.append(Curve(f"Bayes-optimal, MFA {pair[-3:]}", "Richardson & Weiss",
-                     "a known MFA density", f"MFA samples ({pair})", "measured", "l2", eps,
+    out.append(Curve(f"Bayes-optimal on MFA {pair[-3:]} (known density)",
+                     "Richardson & Weiss", "a known MFA density", f"MFA samples ({pair})", "measured", "l2", eps,
                      ex.rw_share(rw["bayes"], eps), n=rw["bayes"].n,
                      style=_MEASURED_STYLES["bayes"]))
-    out.append(Curve(f"CNN, MFA {pair[-3:]}", "Richardson & Weiss", "these trained weights",
+    out.append(Curve(f"CNN on MFA {pair[-3:]}", "Richardson & Weiss", "these trained weights",
                      f"MFA samples ({pair})", "measured", "l2", eps,
                      ex.rw_share(rw["cnn"], eps), n=rw["cnn"].n,
                      style=_MEASURED_STYLES["rw_cnn"]))
@@ -144,14 +160,14 @@ def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
     d = IMAGE_SIDE * IMAGE_SIDE
     mu = ex.class_proportions(profile, dataset)
     out = [
-        Curve("Ding et al., Thm 2.1 (cube)", "Ding et al.",
-              "uniform on the cube", "uniform images", "upper bound", "linf", eps,
+        Curve(NAMES["ding"], "Ding et al.",
+              "uniform data on the cube", "uniform images", "upper bound", "linf", eps,
               rs.cube_share(eps, mu), style=_BOUND_STYLES["ding"]),
-        Curve("Ding et al., Ex. 1, diagonal half-space", "Ding et al.",
-              "uniform on the cube, half-space labels", "uniform images", "exact", "linf", eps,
+        Curve(NAMES["ex1"], "Ding et al.",
+              "uniform data, half-space labels", "uniform images", "exact", "linf", eps,
               rs.halfspace_linf_share(eps, d, "diagonal"), style=_BOUND_STYLES["ex1"]),
-        Curve("Ding et al., Ex. 1, coordinate half-space", "Ding et al.",
-              "uniform on the cube, half-space labels", "uniform images", "exact", "linf", eps,
+        Curve(NAMES["ex1c"], "Ding et al.",
+              "uniform data, half-space labels", "uniform images", "exact", "linf", eps,
               rs.halfspace_linf_share(eps, d, "coordinate"), style=_BOUND_STYLES["ex1c"]),
     ]
     for ref in ex.model_refs(profile, dataset):
@@ -163,7 +179,7 @@ def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
                          style=_MEASURED_STYLES[ref.kind]))
         if ref.kind == "certified":
             s = ex.certified_sweep(profile, a.n)
-            out.append(Curve(f"{ref.label} (IBP certificate)", "Ding et al.",
+            out.append(Curve(NAMES["ibp"], "Ding et al.",
                              "these trained weights", "test images", "certified", "linf",
                              np.concatenate([[0.0], s["eps"]]),
                              np.concatenate([[s["accuracy"]], s["certified"].mean(axis=1)]),
@@ -279,12 +295,74 @@ def figure(l2: list, linf: list, title_l2: str = "", title_linf: str = ""):
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(float(curves[0].eps[0]), float(curves[0].eps[-1]))
         plotting.label(ax, xlabel, "robust share", title=title or None, legend=False)
-    handles, labels = [], []
+    kind = {c.label: c.kind for c in list(l2) + list(linf)}
+    seen: dict = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+            seen.setdefault(lab, h)
+    columns = []
+    for group in (("upper bound", "exact"), ("certified", "measured")):
+        col = []
+        for k in group:
+            mine = [lab for lab in seen if kind[lab] == k]
+            if mine:
+                col.append((Line2D([], [], linestyle="none"), HEADINGS[k]))
+                col += [(seen[lab], lab) for lab in mine]
+        columns.append(col)
+    rows = max(len(c) for c in columns)
+    for col in columns:  # blank entries keep each group in its own column
+        col += [(Line2D([], [], linestyle="none"), "")] * (rows - len(col))
+    entries = columns[0] + columns[1]
+    fig.legend([h for h, _ in entries], [lab for _, lab in entries], loc="outside lower center",
+               ncol=2, frameon=False)
+    return fig, axes
+
+
+def attack_rows(profile: str, dataset: str) -> list:
+    """Per model of ``dataset``: clean accuracy, the median L2 norm of the DeepFool and of
+    the CW-L2 adversarial examples over the correctly classified test images (``inf`` counted,
+    so a median is ``inf`` when most attacks failed), and the share of those images on which
+    CW-L2 found the smaller perturbation.
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
+    rows = []
+    for ref in ex.model_refs(profile, dataset):
+        a = ex.attacks(profile, ref)
+        ok = a.correct
+        df, cw = a.arrays["deepfool"][ok], a.arrays["cw"][ok]
+        rows.append({"model": ref.label, "accuracy": a.accuracy,
+                     "median DeepFool": float(np.median(df)), "median CW-L2": float(np.median(cw)),
+                     "CW smaller": float(np.mean(cw < df)),
+                     "both failed": float(np.mean(~np.isfinite(np.minimum(df, cw)))),
+                     "n": int(ok.sum())})
+    return rows
+
+
+def attack_figure(profile: str, datasets):
+    """The distributions of the DeepFool and CW-L2 norms of each model (one panel per data set):
+    the share of the test images correct with a norm above each radius, solid for CW-L2,
+    dashed for DeepFool (``(fig, axes)``).
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
+    datasets = list(datasets)
+    fig, axes = plotting.figure(ncols=len(datasets), width=plotting.MAX_WIDTH, height=3.4)
+    axes = np.atleast_1d(axes)
+    for ax, ds in zip(axes, datasets):
+        for ref in ex.model_refs(profile, ds):
+            a = ex.attacks(profile, ref)
+            st = dict(_MEASURED_STYLES[ref.kind])
+            for attack, ls in (("cw", "-"), ("deepfool", "--")):
+                st.update(linestyle=ls, marker=None)
+                name = "CW-L2" if attack == "cw" else "DeepFool"
+                ax.plot(L2_GRID, a.attack_share(attack, L2_GRID), label=f"{ref.label}, {name}",
+                        **st)
+        ax.set_xlim(0, 6)
+        ax.set_ylim(-0.02, 1.02)
+        plotting.label(ax, r"$\ell_2$ radius $\epsilon$", "share not fooled",
+                       title=panel_title(ds), legend=False)
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     return fig, axes
 
