@@ -1,0 +1,148 @@
+"""The synthesis-agreement page's computations, on tiny hand-made inputs (no trained model)."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from companion import catalogue
+from companion.chapters.synthesis import agreement as ag
+from companion.mixtures import MFA
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+# ------------------------------------------------------------------------ the claims table
+def test_every_page_of_the_claims_is_a_registered_notebook():
+    names = set(catalogue.NOTEBOOKS)
+    pages = {p for row in ag.CLAIMS for p in row[4]}
+    assert pages and pages <= names, sorted(pages - names)
+    assert {row[0] for row in ag.CLAIMS} == set(ag.GROUPS)
+
+
+def test_claims_table_links_and_escapes():
+    t = ag.claims_table([("g", "A & B", "x_1 *not* bold, $a_1$", "m",
+                          ("ding-theorem21", "rw-theorem2"))])
+    assert "{doc}`/notebooks/ding-theorem21`, {doc}`/notebooks/rw-theorem2`" in t.data
+    assert r"x\_1 \*not\* bold, $a_1$" in t.data
+    assert "LINKS" not in t.data
+    with pytest.raises(ValueError):
+        ag.claims_table([("g", "p", "c", "m", ("bad`name",))])
+
+
+# ------------------------------------------------------------------------ shares
+def test_class_measures_and_robust_share_by_hand():
+    assert ag.class_measures([2, 2, 2, 0], 4).tolist() == [0.25, 0.0, 0.75, 0.0]
+    with pytest.raises(ValueError):
+        ag.class_measures([0, 5], 4)
+    # strictly farther than the radius counts as robust; 0 (misclassified) never does
+    assert ag.robust_share([0.0, 0.5, 0.5, np.inf], [0.0, 0.5, 0.6]).tolist() == \
+        [0.75, 0.25, 0.25]
+
+
+def test_binomial_se_by_hand():
+    assert float(ag.binomial_se(0.2, 100)) == pytest.approx(0.04)
+    # an observed 0 of 10 is read as 1/10
+    assert float(ag.binomial_se(0.0, 10)) == pytest.approx(math.sqrt(0.09 / 10))
+
+
+def test_uniform_check_bit_depth_bound_by_hand():
+    # two classes of measure 1/2 (8 bits, 28 x 28): at c = 1 above the offset 56/256 the
+    # bound is 2 Phi(-1); below the offset it is 1
+    eps = [0.1, 56 / 256 + 1.0]
+    c = ag.uniform_check([0, 1] * 100, [0.05] * 100, eps, k=2.0)
+    assert c.bit_depth[0] == pytest.approx(1.0)
+    assert c.bit_depth[1] == pytest.approx(2 * _phi(-1.0), abs=1e-9)
+    assert c.cube[1] == pytest.approx(2 * _phi(-(56 / 256 + 1.0) * math.sqrt(2 * math.pi)),
+                                      abs=1e-9)
+    assert c.measured.tolist() == [0.0, 0.0]
+    assert c.worst_margin("cube") == -math.inf          # nothing measured: no content
+
+
+def test_uniform_check_can_fail():
+    # every image "robust" far beyond the radius: the measured share (1) exceeds the cube
+    # bound by more than k standard errors, so the margin is positive
+    c = ag.uniform_check([0, 1] * 100, [10.0] * 100, [1.0, 2.0], k=3.0)
+    assert c.measured.tolist() == [1.0, 1.0]
+    bound = 2 * _phi(-2.0 * math.sqrt(2 * math.pi))      # the larger radius is the worst
+    se = math.sqrt(0.01 * 0.99 / 100)
+    assert c.worst_margin("cube") == pytest.approx(1.0 - 3 * se - bound, abs=1e-9)
+    assert c.worst_margin("cube") > 0
+    # norms just above 1 and below 2: robust share 1 at 1.0, 0 at 2.0 (margin taken at 1.0)
+    c2 = ag.uniform_check([0, 1] * 100, [1.5] * 100, [1.0, 2.0])
+    assert c2.informative.tolist() == [True, False]
+
+
+def test_one_class_with_all_the_measure_gives_no_bound():
+    c = ag.uniform_check([3] * 50, [0.4] * 50, [0.2, 0.5])
+    assert c.largest_measure == 1.0
+    assert c.cube.tolist() == [1.0, 1.0] and c.bit_depth.tolist() == [1.0, 1.0]
+    assert not c.informative.any()
+
+
+def test_uniform_variance_against_the_levels():
+    for b in (1, 2, 8):
+        levels = np.arange(2 ** b) / (2 ** b - 1)
+        assert ag.uniform_variance(b) == pytest.approx(levels.var(), rel=1e-12)
+
+
+def test_expected_sq_distance_exhaustively():
+    # all 2-bit images of 3 channels, every one equally likely
+    levels = np.arange(4) / 3
+    x = np.array([0.1, 0.9, 0.5])
+    allimg = np.array(list(itertools.product(levels, repeat=3)))
+    brute = ((allimg - x) ** 2).sum(1).mean()
+    assert ag.expected_sq_distance(x, b=2) == pytest.approx(brute, rel=1e-12)
+
+
+def test_nearest_distances_against_a_loop():
+    rng = np.random.default_rng(1)
+    U, X = rng.random((7, 2, 3)), rng.random((5, 2, 3))
+    brute = [min(np.linalg.norm(u - x) for x in X) for u in U]
+    np.testing.assert_allclose(ag.nearest_distances(U, X, chunk=3), brute, rtol=1e-10)
+
+
+# ------------------------------------------------------------------------ the mixture's jump
+def _lines():
+    # class a: the x-axis in 3-D; class b: a parallel line at height 3 in y (loading twice as
+    # long) and a line along y at z = 5. Smallest distance between the subspaces: 3 (by hand).
+    a = MFA([1.0], [[0.0, 0.0, 0.0]], [[[1.0], [0.0], [0.0]]], [[1e-4] * 3])
+    b = MFA([0.5, 0.5], [[0.0, 3.0, 0.0], [0.0, 0.0, 5.0]],
+            [[[2.0], [0.0], [0.0]], [[0.0], [1.0], [0.0]]], [[1e-4] * 3] * 2)
+    return a, b
+
+
+def test_mixture_jump_by_hand():
+    a, b = _lines()
+    assert ag.mixture_jump(a, b) == pytest.approx(3.0, abs=1e-9)
+
+
+def test_straddle_distances_by_hand_and_at_least_the_gap():
+    a, b = _lines()
+    # z = 0: (0,0,0) vs (0,3,0) -> 3 and vs (0,0,5) -> 5; z = 4: (4,0,0) vs (8,3,0) -> 5 and
+    # vs (0,4,5) -> sqrt(57)
+    np.testing.assert_allclose(ag.straddle_distances(a, b, [[0.0], [4.0]]), [3.0, 5.0])
+    z = np.random.default_rng(0).standard_normal((200, 1))
+    assert ag.straddle_distances(a, b, z).min() >= ag.mixture_jump(a, b) - 1e-9
+
+
+# ------------------------------------------------------------------------ orderings
+def test_median_gap_separated_and_overlapping():
+    g, lo, hi = ag.median_gap([5.0, 6.0, 7.0] * 20, [1.0, 2.0, 3.0] * 20)
+    assert g == 4.0 and 0 < lo <= 4.0 <= hi
+    same = np.random.default_rng(2).random(200)
+    g, lo, hi = ag.median_gap(same, same, n_boot=500)
+    assert g == 0.0 and lo < 0 < hi
+    # an image no attack broke counts as the largest: median of [1, inf, inf] beats 2
+    g, lo, hi = ag.median_gap([1.0, np.inf, np.inf] * 5, [2.0] * 15, n_boot=200)
+    assert g > 1e8
+
+
+def test_share_difference_by_hand():
+    d, se = ag.share_difference(0.9, 100, 0.8, 400)
+    assert d == pytest.approx(0.1)
+    assert se == pytest.approx(math.sqrt(0.09 / 100 + 0.16 / 400))
