@@ -208,15 +208,21 @@ def test_invalid_inputs_are_rejected_naming_the_input(call, needle):
         call()
 
 
-@pytest.mark.xfail(strict=True, reason="bug in cube_share: a class of measure 1 (the others "
-                   "empty, as check_measures allows) reaches cube_phi_bound with P(A) = 0, "
-                   "which raises; the share is 1 (nothing to cross), as bit_depth_share and "
-                   "generator_share give. Remove this marker once fixed.")
 def test_a_constant_classifier_has_everything_robust_in_every_bound():
     modulus = Modulus(np.linspace(0, 10, 11), np.linspace(0, 10, 11), 0.0)
     assert rs.bit_depth_share(3.0, [1.0, 0.0], 28) == 1.0
     assert rs.generator_share(3.0, [1.0, 0.0], modulus) == 1.0
     assert rs.cube_share(3.0, [1.0, 0.0]) == 1.0
+    assert rs.hamming_l2_share(3.0, 28, measures=[1.0, 0.0]) == 1.0
+
+
+def test_hamming_share_counts_a_class_above_one_half_whole():
+    # at eps^2 = 29 (c = 1, n = 28) an interesting class keeps at most 2/e^2 of its images
+    # robust; a class of 0.8 of image space is not interesting and is counted whole
+    b = 2 * np.exp(-2.0)
+    assert rs.hamming_l2_share(np.sqrt(29), 28, measures=[0.8, 0.2]) == pytest.approx(
+        0.8 + 0.2 * b)
+    assert rs.hamming_l2_share(np.sqrt(29), 28, measures=[0.5, 0.5]) == pytest.approx(b)
 
 
 # ======================================================= bit_depth_share (Dai & Gifford, Thm 3)

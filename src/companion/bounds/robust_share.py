@@ -91,7 +91,7 @@ def _gaussian_interior(mu: np.ndarray, radius: np.ndarray) -> np.ndarray:
     return np.minimum(per, mu[None, :]).sum(axis=1)
 
 
-def hamming_l2_share(eps, n: int, h: int = 1):
+def hamming_l2_share(eps, n: int, h: int = 1, measures=None):
     r"""Dai & Gifford's Theorem 1 in L2: the robust share of images of any bit depth.
 
     Used on :doc:`/notebooks/synthesis-bounds`.
@@ -108,6 +108,9 @@ def hamming_l2_share(eps, n: int, h: int = 1):
         L2 radii (images in :math:`[0, 1]^{n^2 h}`).
     n, h : int
         Image side and channels.
+    measures : array_like, optional
+        Class measures under the uniform distribution on images; a class above 1/2 (not
+        "interesting") is bounded only by its measure. ``None``: every class at most 1/2.
 
     Returns
     -------
@@ -124,7 +127,12 @@ def hamming_l2_share(eps, n: int, h: int = 1):
     """
     e = _eps(eps)
     d = np.floor(e.ravel() ** 2 + 1e-9)
-    return _out(np.asarray(l0_robust_fraction_bound(d, n, h), dtype=float), e)
+    per = np.asarray(l0_robust_fraction_bound(d, n, h), dtype=float)
+    if measures is None:
+        return _out(per, e)
+    mu = check_measures(measures)
+    small, big = mu[mu <= 0.5].sum(), mu[mu > 0.5].sum()
+    return _out(np.minimum(small * per + big, 1.0), e)
 
 
 def discretisation_offset(n: int, h: int = 1, b: int = 8) -> float:
@@ -225,10 +233,9 @@ def cube_share(eps, measures):
     """
     e = _eps(eps)
     mu = check_measures(measures)
-    other = 1.0 - mu[mu > 0]
-    rows = [1.0 - _conc.cube_phi_bound(e.ravel(), p) for p in other]
-    per = np.minimum(np.stack(rows, axis=1), mu[mu > 0][None, :])
-    return _out(np.minimum(per.sum(axis=1), 1.0), e)
+    # 1 - Phi(eps sqrt(2 pi) + Phi^{-1}(1 - mu)) = Phi(Phi^{-1}(mu) - eps sqrt(2 pi)); a class of
+    # measure 1 (the others empty) keeps everything
+    return _out(np.minimum(_gaussian_interior(mu, _SQRT_2PI * e.ravel()), 1.0), e)
 
 
 def generator_share(eps, measures, modulus):
