@@ -66,6 +66,8 @@ def declare_tasks() -> list:
     def add(name, function, profile, key, deps, notebooks, title, work=None):
         d = by_name.setdefault(name, {"function": function, "keys": {}, "deps": deps,
                                       "nbs": (), "title": title, "work": {}, "kind": "arrays"})
+        if d["deps"] != deps:  # Task.deps is one tuple for every profile: a naming bug
+            raise RuntimeError(f"task {name!r} would depend on {d['deps']} and on {deps}")
         d["keys"][profile] = key
         d["nbs"] = tuple(dict.fromkeys(d["nbs"] + notebooks))
         if work is not None:
