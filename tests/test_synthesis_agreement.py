@@ -26,8 +26,14 @@ def test_every_page_of_the_claims_is_a_registered_notebook():
 
 def test_claims_table_links_and_escapes():
     t = ag.claims_table([("g", "A & B", "x_1 *not* bold, $a_1$", "m",
-                          ("ding-theorem21", "rw-theorem2"))])
-    assert "{doc}`/notebooks/ding-theorem21`, {doc}`/notebooks/rw-theorem2`" in t.data
+                          ("ding-theorem21", "rw-theorem2")),
+                         ("g", "C", "c", "m", ("rw-theorem1",)),
+                         ("h", "D", "c", "m", ("rw-theorem3",))])
+    assert ("{doc}`ding-theorem21 </notebooks/ding-theorem21>`, "
+            "{doc}`rw-theorem2 </notebooks/rw-theorem2>`") in t.data
+    # the kind is written once per run of rows
+    rows = t.data.splitlines()[2:]
+    assert [r.split("|")[1].strip() for r in rows] == ["g", "", "h"]
     assert r"x\_1 \*not\* bold, $a_1$" in t.data
     assert "LINKS" not in t.data
     with pytest.raises(ValueError):

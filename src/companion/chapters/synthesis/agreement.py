@@ -95,7 +95,8 @@ def claims_table(claims: Sequence = CLAIMS):
 
     The text cells go through :func:`companion.display.markdown_table` (escaped, mathematics
     kept); the page names, which contain only letters, digits and hyphens, become ``{doc}``
-    links after escaping.
+    links (the page name as the link text) after escaping. The kind of claim is written on
+    the first row of each run of rows of the same kind.
 
     Parameters
     ----------
@@ -110,7 +111,7 @@ def claims_table(claims: Sequence = CLAIMS):
     Examples
     --------
     >>> t = claims_table([("g", "P", "c", "m", ("ding-theorem21",))])
-    >>> "{doc}`/notebooks/ding-theorem21`" in t.data
+    >>> "{doc}`ding-theorem21 </notebooks/ding-theorem21>`" in t.data
     True
     """
     rows, links = [], []
@@ -118,8 +119,9 @@ def claims_table(claims: Sequence = CLAIMS):
         for p in pages:
             if not all(ch.isalnum() or ch == "-" for ch in p):
                 raise ValueError(f"page name {p!r} must be letters, digits and hyphens")
-        links.append(", ".join(f"{{doc}}`/notebooks/{p}`" for p in pages))
-        rows.append({"kind of claim": group, "paper": paper, "claim": claim,
+        links.append(", ".join(f"{{doc}}`{p} </notebooks/{p}>`" for p in pages))
+        first = i == 0 or claims[i - 1][0] != group
+        rows.append({"kind of claim": group if first else "", "paper": paper, "claim": claim,
                      "holds under": measure, "checked on": f"LINKS{i}END"})
     text = markdown_table(rows, columns=["kind of claim", "paper", "claim", "holds under",
                                          "checked on"])
@@ -463,8 +465,6 @@ def straddle_distances(mfa_a, mfa_b, z) -> np.ndarray:
     :math:`\mu_i + A_i z` (class a) and :math:`\mu_j + A_j z` (class b): the jump of the
     mixture map between two latents that differ only in the component choice.
 
-    Used on :doc:`/notebooks/synthesis-agreement`.
-
     Each entry is at least :func:`mixture_jump` (both points lie on their subspaces).
 
     Parameters
@@ -647,12 +647,15 @@ def bit_depth_offsets(bits, n: int = 28, h: int = 1) -> list:
     return [_rs.discretisation_offset(n, h, int(b)) for b in bits]
 
 
-def gap_comparison(profile: str) -> list:
-    """Per data set: the R&W pair, Theorem 2's gap :math:`d` of its symmetric models, the
-    Bayes-optimal classifier's and the CNN's adversarial L2 norms on symmetric MFA samples.
+def gap_comparison(profile: str, n_latent: int = 500, seed: int = 0) -> list:
+    """Per data set: the R&W pair, Theorem 2's gap :math:`d` of its symmetric models (and the
+    R&W chapter's own computation of it, ``d_rw``), the mixture's jumps at ``n_latent``
+    standard normal latents (:func:`straddle_distances`), and the Bayes-optimal classifier's
+    and the CNN's adversarial L2 norms on symmetric MFA samples.
 
     Used on :doc:`/notebooks/synthesis-agreement`.
     """
+    rng = np.random.default_rng(seed)
     from ..richardson_weiss import experiment as rwx
     from . import experiment as ex
     out = []
@@ -663,7 +666,9 @@ def gap_comparison(profile: str) -> list:
         out.append({"dataset": ds, "pair": pair, "d": mixture_jump(a, b), "models": (a, b),
                     "d_rw": float(np.min(rwx.subspace_gap(a, b))),
                     "bayes": np.asarray(ev["bayes"].l2), "cnn": np.asarray(ev["cnn"].l2),
-                    "bayes_accuracy": ev["bayes"].accuracy, "cnn_accuracy": ev["cnn"].accuracy})
+                    "bayes_accuracy": ev["bayes"].accuracy, "cnn_accuracy": ev["cnn"].accuracy,
+                    "jump": straddle_distances(a, b, rng.standard_normal(
+                        (n_latent, a.loadings.shape[2])))})
     return out
 
 
