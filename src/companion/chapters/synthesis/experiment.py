@@ -31,7 +31,6 @@ upper bound is conservative (a measured share below the bound shows that the tru
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import torch
@@ -49,7 +48,8 @@ from ..richardson_weiss import grid as _rgrid
 
 __all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "ModelRef",
            "model_refs", "load_model", "attack_key", "attack_name", "compute_attacks",
-           "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key", "generator_measurements_name",
+           "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key",
+           "generator_measurements_name",
            "compute_generator_measurements", "generator_measurements", "uniform_key",
            "uniform_name", "uniform_images", "compute_uniform", "uniform_measurements",
            "class_proportions", "rw_entries", "rw_evaluations", "test_images",
@@ -85,7 +85,10 @@ PAIRS = {"mnist": "mnist-0-6", "fashion": "fashion-0-6"}
 
 
 def check_profile(profile: str) -> dict:
-    """The settings of ``profile``; an unknown one is rejected, naming the valid ones."""
+    """The settings of ``profile``; an unknown one is rejected, naming the valid ones.
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid: {sorted(PROFILES)}")
     return PROFILES[profile]
@@ -306,7 +309,7 @@ class AttackArrays:
 def attacks(profile: str, ref: ModelRef) -> AttackArrays:
     """The attacks on the model ``ref`` (computed once and cached; its task fills the file).
 
-    Used on :doc:`/notebooks/synthesis-bounds`, :doc:`/notebooks/synthesis-scale`.
+    Used on :doc:`/notebooks/synthesis-scale`.
     """
     key = attack_key(profile, ref)
     return AttackArrays(key, cached_arrays(attack_name(ref), key,
@@ -323,8 +326,6 @@ def generator_key(profile: str, dataset: str) -> dict:
 
 def generator(profile: str, dataset: str):
     """``(G, meta)``: the Fawzi chapter's DCGAN recipe on ``dataset`` (trained once, cached).
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
     """
     _check_dataset(profile, dataset)
     G, meta = _fex.generator(dataset, profile, 0)
@@ -444,8 +445,6 @@ def rw_entries(profile: str, dataset: str) -> dict:
     """The Richardson & Weiss evaluations on the pair of ``dataset``'s family: the
     Bayes-optimal classifier and the CNN on symmetric MFA samples, and the CNN trained and
     attacked on the pair's real images.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
     """
     pair = PAIRS[_dex.family(_check_dataset(profile, dataset))]
     out = {"bayes": _rgrid.Entry(pair, "bayes", version="symmetric"),
@@ -468,8 +467,6 @@ def rw_evaluations(profile: str, dataset: str) -> dict:
 def rw_share(evaluation, eps) -> np.ndarray:
     """Share of a Richardson & Weiss evaluation's points classified correctly with no
     adversarial example found below each L2 radius.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
     """
     a = evaluation.arrays
     norms = np.where(a["correct"], np.where(a["success"], a["norms"], np.inf), 0.0)
@@ -482,8 +479,6 @@ def certified_sweep(profile: str, n: int) -> dict:
     chapter's cached evaluation: ``eps`` (the sweep's radii), ``certified[j, i]`` (image ``i``
     classified correctly and certified at ``eps[j]``) and ``accuracy`` on those images (the
     same images :func:`attacks` uses, so certificate and attack can be compared per image).
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
     """
     ev = _cert.evaluate(profile, "original")
     a = ev.arrays

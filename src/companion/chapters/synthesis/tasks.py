@@ -20,9 +20,9 @@ __all__ = ["NOTEBOOKS", "PAGES", "declare_tasks", "attacks_task", "uniform_task"
            "generator_task", "other_inputs", "inputs_task"]
 
 #: which pages load which measurements
-NOTEBOOKS = {"attacks": ("synthesis-bounds", "synthesis-scale"),
+NOTEBOOKS = {"attacks": ("synthesis-bounds", "synthesis-agreement", "synthesis-scale"),
              "uniform": ("synthesis-agreement",),
-             "generator": ("synthesis-bounds", "synthesis-agreement")}
+             "generator": ("synthesis-bounds", "synthesis-agreement", "synthesis-scale")}
 
 
 def _net(ctx, mkey: dict, name: str):
