@@ -152,7 +152,7 @@ def declare_splits(rec, dataset: str) -> None:
     """Declare ``dataset``'s training and test splits (their sizes, source and any
     substitution) in the records session ``rec``, as the chapter's pages that train on it do.
 
-    Used on :doc:`/notebooks/synthesis-bounds`.
+    Used on :doc:`/notebooks/synthesis-agreement`, :doc:`/notebooks/synthesis-bounds`.
     """
     train = _data.load(dataset, "train")
     test = _data.load(dataset, "test")
