@@ -28,6 +28,13 @@ What makes the comparison fair:
 * a fixed calibration workload timed before, between and after the attacks, and the spread of
   every timing: a NOISY line flags a run during which the machine was busy (rerun it).
 
+``floor`` is the attack's iterations alone on the same model (PGD: random start, gradient
+step, projection and box; CW-L2: the Adam iterations of every round on the same loss), with no
+best-so-far bookkeeping and no search: every forward and backward pass any implementation of
+the same iterations must make. ``ours / floor`` says how much room is left in ours; when the
+references are at the floor too, no implementation of the same computation can be much faster
+than them, and only doing less work (``ours_es``) can.
+
 Ratios are ``reference time / our time`` (> 1: ours is faster). ``ours_es`` is our PGD with
 ``early_stop=True`` (examples leave the batch once fooled; same attack, results equal up to the
 model's batch-size rounding); its line shows the speed-up over ``ours``, and a last line the
@@ -59,6 +66,54 @@ def synthetic_data(n: int, seed: int = 0):
     y = torch.arange(10).repeat(n // 10 + 1)[:n]
     x = (protos[y] + 0.3 * torch.randn(n, 1, 28, 28, generator=g)).clamp(0, 1)
     return x, y
+
+
+def floor_pgd(model, x, y, eps: float, steps: int, p: float) -> torch.Tensor:
+    """The floor of PGD on this model: the same iterations (random start, a signed or
+    normalised gradient step of 2.5 eps / steps, projection, the box) with nothing else, no
+    best-so-far bookkeeping, no final forward pass. Any PGD pays at least its time."""
+    g = torch.Generator().manual_seed(0)
+    alpha = 2.5 * eps / steps
+    if p == math.inf:
+        d = (torch.rand(x.shape, generator=g) * 2 - 1) * eps
+    else:
+        d = torch.randn(x.shape, generator=g)
+        d = d * (eps / d.flatten(1).norm(dim=1)).view(-1, 1, 1, 1)
+    d = (x + d).clamp(0, 1) - x
+    for _ in range(steps):
+        d.requires_grad_(True)
+        loss = torch.nn.functional.cross_entropy(model(x + d), y, reduction="sum")
+        (grad,) = torch.autograd.grad(loss, d)
+        with torch.no_grad():
+            if p == math.inf:
+                d = (d + alpha * grad.sign()).clamp(-eps, eps)
+            else:
+                gn = grad.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+                d = d + alpha * grad / gn
+                dn = d.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+                d = d * (eps / dn).clamp(max=1.0)
+            d = (x + d).clamp(0, 1) - x
+    return (x + d).detach()
+
+
+def floor_cw(model, x, y, rounds: int, steps: int, c: float = 1e-3) -> torch.Tensor:
+    """The floor of CW-L2: ``rounds x steps`` Adam iterations on the tanh-space variable with
+    the same loss, and nothing else (no best-so-far images, no search on the constant)."""
+    w = torch.atanh((x * 2 - 1).clamp(-1 + 1e-6, 1 - 1e-6)).clone()
+    onehot = torch.nn.functional.one_hot(y, 10).bool()
+    for _ in range(rounds):
+        v = w.clone().requires_grad_(True)
+        opt = torch.optim.Adam([v], lr=1e-2)
+        for _ in range(steps):
+            adv = (torch.tanh(v) + 1) / 2
+            logits = model(adv)
+            real = logits[onehot]
+            other = logits.masked_fill(onehot, -math.inf).amax(1)
+            loss = ((adv - x).flatten(1).pow(2).sum(1) + c * (real - other).clamp_min(0)).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return ((torch.tanh(v) + 1) / 2).detach()
 
 
 def calibration_seconds() -> float:
@@ -105,8 +160,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attacks", default="pgd_linf,pgd_l2,deepfool,cw")
-    ap.add_argument("--libs", default="ours,ours_es,foolbox,art",
-                    help="ours_es: ours with early_stop=True (PGD only)")
+    ap.add_argument("--libs", default="ours,ours_es,floor,foolbox,art",
+                    help="ours_es: ours with early_stop=True (PGD only); floor: the bare "
+                         "iterations (PGD, CW)")
     ap.add_argument("--art-cw", action="store_true",
                     help="also run ART's CW (another algorithm, with a line search per step: "
                          "minutes per run and much weaker at these settings)")
@@ -189,6 +245,7 @@ def main(argv=None) -> dict:
         "pgd_linf": ("PGD Linf eps=0.03, 40 steps, random start", 0.03, math.inf, {
             "ours": lambda: pgd(model, x, y, eps=0.03, steps=40).x_adv,
             "ours_es": lambda: pgd(model, x, y, eps=0.03, steps=40, early_stop=True).x_adv,
+            "floor": lambda: floor_pgd(model, x, y, 0.03, 40, math.inf),
             "foolbox": lambda: (fb_seed(), fb.attacks.LinfPGD(steps=40, rel_stepsize=2.5 / 40)(
                 fmodel, x, y, epsilons=0.03)[1])[1],
             "art": lambda: art_run(lambda: ProjectedGradientDescent(
@@ -199,6 +256,7 @@ def main(argv=None) -> dict:
             "ours": lambda: pgd(model, x, y, eps=0.5, norm="l2", steps=40).x_adv,
             "ours_es": lambda: pgd(model, x, y, eps=0.5, norm="l2", steps=40,
                                    early_stop=True).x_adv,
+            "floor": lambda: floor_pgd(model, x, y, 0.5, 40, 2),
             "foolbox": lambda: (fb_seed(), fb.attacks.L2PGD(steps=40, rel_stepsize=2.5 / 40)(
                 fmodel, x, y, epsilons=0.5)[1])[1],
             "art": lambda: art_run(lambda: ProjectedGradientDescent(
@@ -215,6 +273,7 @@ def main(argv=None) -> dict:
         "cw": (f"CW-L2, 5 x {args.cw_steps} steps, no early abort", None, 2, {
             "ours": lambda: carlini_wagner_l2(model, x, y, binary_search_steps=5,
                                               steps=args.cw_steps, abort_early=False).x_adv,
+            "floor": lambda: floor_cw(model, x, y, 5, args.cw_steps),
             "foolbox": lambda: fb.attacks.L2CarliniWagnerAttack(
                 binary_search_steps=5, steps=args.cw_steps, abort_early=False)(
                 fmodel, x, y, epsilons=None)[1],
@@ -258,7 +317,7 @@ def main(argv=None) -> dict:
                 e["ratio"] = statistics.median(r["wall"]) / statistics.median(ours_w)
                 e["ratio_rounds"] = [min(rounds), max(rounds)]
                 ratio_txt = f"{e['ratio']:.2f} [{min(rounds):.2f}-{max(rounds):.2f}]"
-                if lib == "ours_es":                   # shown as the speed-up over ours
+                if lib in ("ours_es", "floor"):        # shown as the speed-up over ours
                     rounds = [b / a for a, b in zip(r["wall"], ours_w)]
                     e["speedup"] = 1 / e["ratio"]
                     ratio_txt = f"x{e['speedup']:.2f} [{min(rounds):.2f}-{max(rounds):.2f}]"
@@ -269,6 +328,11 @@ def main(argv=None) -> dict:
             print(f"  {lib:8s} {fmt(r['wall']):>22s} {fmt(r['cpu']):>22s} {ratio_txt:>24s}  "
                   f"{st_txt}")
             entry["libs"][lib] = e
+        if "floor" in runs and "ours" in runs:
+            ratio = statistics.median(ours_w) / statistics.median(runs["floor"]["wall"])
+            entry["ours_over_floor"] = ratio
+            print(f"  ours / floor: {ratio:.2f} (the same iterations with no bookkeeping: the "
+                  "most that any implementation of them could gain over ours)")
         if "ours_es" in runs:
             es = runs["ours_es"]["wall"]
             parts = []
