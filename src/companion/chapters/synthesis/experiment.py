@@ -64,7 +64,7 @@ __all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "declar
 #: measures in latent space, ``generated_attack_n`` generated images attacked; the modulus
 #: as the Fawzi chapter estimates it at the same profile.
 PROFILES = {
-    "ci": {"attack_n": 500, "deepfool": {"max_iter": 50, "overshoot": 0.02},
+    "ci": {"attack_n": 300, "deepfool": {"max_iter": 50, "overshoot": 0.02},
            "cw": {"steps": 100, "binary_search_steps": 5, "lr": 0.05, "initial_const": 1.0},
            "linf_eps": (0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4), "pgd_steps": 20,
            "uniform_n": 2_000, "uniform_attack_n": 200, "latent_n": 20_000,
