@@ -211,11 +211,10 @@ def robust_share(norms, eps) -> np.ndarray:
     >>> robust_share([0.0, 1.0, 2.0, np.inf], [0.5, 1.0, 3.0]).tolist()
     [0.75, 0.5, 0.25]
     """
-    v = np.asarray(norms, dtype=float).ravel()
-    e = np.asarray(eps, dtype=float).reshape(-1, 1)
-    if v.size == 0:
+    from .experiment import share_above
+    if np.size(norms) == 0:
         raise ValueError("no norms")
-    return (v[None, :] > e).mean(axis=1)
+    return share_above(norms, eps)
 
 
 @dataclass(frozen=True)
@@ -379,13 +378,9 @@ def nearest_distances(U, X, chunk: int = 500) -> np.ndarray:
     x = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     if u.shape[1] != x.shape[1]:
         raise ValueError("U and X must have the same number of features")
-    x2 = (x ** 2).sum(1)
-    out = []
-    for i in range(0, len(u), chunk):
-        a = u[i:i + chunk]
-        d2 = (a ** 2).sum(1)[:, None] + x2[None, :] - 2 * a @ x.T
-        out.append(np.sqrt(np.maximum(d2.min(1), 0.0)))
-    return np.concatenate(out)
+    from .scale import squared_distances
+    return np.concatenate([np.sqrt(squared_distances(u[i:i + chunk], x).min(1))
+                           for i in range(0, len(u), chunk)])
 
 
 # -------------------------------------------------------------- the mixture's modulus jumps

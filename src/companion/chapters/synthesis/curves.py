@@ -22,7 +22,7 @@ from . import experiment as ex
 
 __all__ = ["Curve", "L2_GRID", "LINF_GRID", "KINDS", "HEADINGS", "NAMES", "l2_curves",
            "linf_curves", "curve_rows", "figure", "ATTACK_FORMATS", "attack_rows", "attack_figure",
-           "certificate_violations", "panel_title", "standard_error", "worst_excess",
+           "certificate_violations", "keyed", "panel_title", "standard_error", "worst_excess",
            "IMAGE_SIDE", "BITS"]
 
 #: MNIST and Fashion-MNIST: 28 x 28 pixels, one channel, 8 bits
@@ -56,7 +56,8 @@ class Curve:
     ``label``: the legend entry; ``paper``: whose result it is; ``assumes``: what it assumes
     about the data; ``over``: the population the share is taken over; ``kind``: one of
     :data:`KINDS`; ``norm``: ``"l2"`` or ``"linf"``; ``n``: the sample size behind a measured
-    share (``None`` for a computed one); ``style``: matplotlib keyword arguments.
+    share (``None`` for a computed one); ``style``: matplotlib keyword arguments; ``key``: a
+    short name that does not depend on the data set (see :func:`keyed`).
     """
 
     label: str
@@ -69,10 +70,16 @@ class Curve:
     share: np.ndarray
     n: Optional[int] = None
     style: Optional[dict] = None
+    key: Optional[str] = None
 
     def at(self, eps: float) -> float:
         """The share at radius ``eps`` (linear interpolation on the grid)."""
         return float(np.interp(eps, self.eps, self.share))
+
+    def radius(self, level: float = 0.5) -> float:
+        """The radius at which the share falls to ``level``, on its running minimum (a point
+        robust at a radius is robust at every smaller one); ``inf`` beyond the grid."""
+        return rs.radius_at_share(self.eps, _monotone(self.share), level)
 
 
 _BOUND_STYLES = {
@@ -111,22 +118,24 @@ def l2_curves(profile: str, dataset: str, eps=L2_GRID) -> list:
         Curve(NAMES["dg1"], "Dai & Gifford",
               "nothing about the data (counts all images, any bit depth)", "all images",
               "upper bound", "l2", eps,
-              rs.hamming_l2_share(eps, IMAGE_SIDE), style=_BOUND_STYLES["dg1"]),
+              rs.hamming_l2_share(eps, IMAGE_SIDE), style=_BOUND_STYLES["dg1"], key="dg1"),
         Curve(NAMES["dg3"], "Dai & Gifford",
               "nothing about the data (counts all 8-bit images)", "all 8-bit images",
               "upper bound", "l2", eps,
-              rs.bit_depth_share(eps, mu, IMAGE_SIDE, b=BITS), style=_BOUND_STYLES["dg3"]),
+              rs.bit_depth_share(eps, mu, IMAGE_SIDE, b=BITS), style=_BOUND_STYLES["dg3"],
+              key="dg3"),
         Curve(NAMES["ding"], "Ding et al.", "uniform data on the cube",
               "uniform images", "upper bound", "l2", eps, rs.cube_share(eps, mu),
-              style=_BOUND_STYLES["ding"]),
+              style=_BOUND_STYLES["ding"], key="ding"),
         Curve(NAMES["fawzi"], "Fawzi et al.",
               "data $= g(z)$, a generator of modulus $\\omega$ (the DCGAN's)",
               "generated images", "upper bound", "l2", eps,
-              rs.generator_share(eps, gen["measures"], modulus), style=_BOUND_STYLES["fawzi"]),
+              rs.generator_share(eps, gen["measures"], modulus), style=_BOUND_STYLES["fawzi"],
+              key="fawzi"),
         Curve(NAMES["gen"], "Fawzi et al.", "these trained weights",
               "generated images", "measured", "l2", eps,
-              _norm_share(gen["r_star"], eps), n=int(len(gen["r_star"])),
-              style=_MEASURED_STYLES["generated"]),
+              ex.share_above(gen["r_star"], eps), n=int(len(gen["r_star"])),
+              style=_MEASURED_STYLES["generated"], key="gen"),
     ]
     pair = ex.PAIRS[ex._dex.family(dataset)]
     rw = ex.rw_evaluations(profile, dataset)
@@ -134,22 +143,17 @@ def l2_curves(profile: str, dataset: str, eps=L2_GRID) -> list:
                      "Richardson & Weiss", "a known MFA density", f"MFA samples ({pair})",
                      "measured", "l2", eps,
                      ex.rw_share(rw["bayes"], eps), n=rw["bayes"].n,
-                     style=_MEASURED_STYLES["bayes"]))
+                     style=_MEASURED_STYLES["bayes"], key="rw_bayes"))
     out.append(Curve(f"CNN on MFA {pair[-3:]}", "Richardson & Weiss", "these trained weights",
                      f"MFA samples ({pair})", "measured", "l2", eps,
                      ex.rw_share(rw["cnn"], eps), n=rw["cnn"].n,
-                     style=_MEASURED_STYLES["rw_cnn"]))
+                     style=_MEASURED_STYLES["rw_cnn"], key="rw_cnn"))
     for ref in ex.model_refs(profile, dataset):
         a = ex.attacks(profile, ref)
         out.append(Curve(ref.label, "Ding et al.", "these trained weights", "test images",
                          "measured", "l2", eps, a.l2_share(eps), n=a.n,
-                         style=_MEASURED_STYLES[ref.kind]))
+                         style=_MEASURED_STYLES[ref.kind], key=ref.kind))
     return out
-
-
-def _norm_share(norms, eps) -> np.ndarray:
-    v = np.asarray(norms, dtype=float)
-    return (v[None, :] > np.asarray(eps, dtype=float).reshape(-1, 1)).mean(axis=1)
 
 
 def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
@@ -166,10 +170,11 @@ def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
     out = [
         Curve(NAMES["ding"], "Ding et al.",
               "uniform data on the cube", "uniform images", "upper bound", "linf", eps,
-              rs.cube_share(eps, mu), style=_BOUND_STYLES["ding"]),
+              rs.cube_share(eps, mu), style=_BOUND_STYLES["ding"], key="ding"),
         Curve(NAMES["ex1"], "Ding et al.",
               "uniform data, half-space labels", "uniform images", "exact", "linf", eps,
-              rs.halfspace_linf_share(eps, d, "diagonal"), style=_BOUND_STYLES["ex1"]),
+              rs.halfspace_linf_share(eps, d, "diagonal"), style=_BOUND_STYLES["ex1"],
+              key="ex1"),
         Curve(NAMES["ex1c"], "Ding et al.",
               "uniform data, half-space labels", "uniform images", "exact", "linf", eps,
               rs.halfspace_linf_share(eps, d, "coordinate"), style=_BOUND_STYLES["ex1c"]),
@@ -180,7 +185,7 @@ def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
         share = np.concatenate([[a.accuracy], a.linf_share()])
         out.append(Curve(ref.label, "Ding et al.", "these trained weights",
                          "test images", "measured", "linf", grid, share, n=a.n,
-                         style=_MEASURED_STYLES[ref.kind]))
+                         style=_MEASURED_STYLES[ref.kind], key=ref.kind))
         if ref.kind == "certified":
             s = ex.certified_sweep(profile, a.n)
             out.append(Curve(NAMES["ibp"], "Ding et al.",
@@ -189,6 +194,15 @@ def linf_curves(profile: str, dataset: str, eps=LINF_GRID) -> list:
                              np.concatenate([[s["accuracy"]], s["certified"].mean(axis=1)]),
                              n=a.n, style=_MEASURED_STYLES["certified_lb"]))
     return out
+
+
+def keyed(curves: list) -> dict:
+    """The curves that carry a ``key``, by key (``"dg1"``, ``"dg3"``, ``"ding"``,
+    ``"fawzi"``, ``"gen"``, ``"rw_bayes"``, ``"rw_cnn"``, ``"ex1"``, and a model's kind).
+
+    Used on :doc:`/notebooks/synthesis-bounds`.
+    """
+    return {c.key: c for c in curves if c.key is not None}
 
 
 def certificate_violations(profile: str, ref) -> tuple:
@@ -247,7 +261,7 @@ def curve_rows(curves: list) -> list:
     for c in sorted(curves, key=lambda c: KINDS.index(c.kind)):
         row = {"curve": c.label, "kind": c.kind, "assumes": c.assumes, "share over": c.over}
         for name, level in (("$\\epsilon$ at 1/2", 0.5), ("$\\epsilon$ at 1/10", 0.1)):
-            r = rs.radius_at_share(c.eps, _monotone(c.share), level)
+            r = c.radius(level)
             row[name] = f"{r:.2f}" if np.isfinite(r) else f"> {c.eps[-1]:g}"
         rows.append(row)
     return rows

@@ -49,7 +49,8 @@ from ..richardson_weiss import grid as _rgrid
 __all__ = ["PROFILES", "DATASETS", "PAIRS", "check_profile", "datasets", "declare_data",
            "pair_of", "ModelRef",
            "model_refs", "load_model", "attack_key", "attack_name", "compute_attacks",
-           "AttackArrays", "attacks", "generator_key", "generator", "generator_measurements_key",
+           "share_above", "AttackArrays", "attacks", "generator_key", "generator",
+           "generator_measurements_key",
            "generator_measurements_name",
            "compute_generator_measurements", "generator_measurements", "uniform_key",
            "uniform_name", "uniform_images", "compute_uniform", "uniform_measurements",
@@ -98,7 +99,7 @@ def check_profile(profile: str) -> dict:
 def datasets(profile: str) -> tuple:
     """The chapter's data sets under ``profile``: the digits, then Fashion-MNIST.
 
-    Used on :doc:`/notebooks/synthesis-bounds`.
+    Used on :doc:`/notebooks/synthesis-bounds`, :doc:`/notebooks/synthesis-scale`.
     """
     check_profile(profile)
     return DATASETS[profile]
@@ -108,7 +109,8 @@ def declare_data(rec, profile: str) -> None:
     """Declare the training and test splits of every data set of the chapter in the records
     session ``rec`` (as the Ding chapter, whose models these are, declares them).
 
-    Used on :doc:`/notebooks/synthesis-agreement`, :doc:`/notebooks/synthesis-bounds`.
+    Used on :doc:`/notebooks/synthesis-agreement`, :doc:`/notebooks/synthesis-bounds`,
+    :doc:`/notebooks/synthesis-scale`.
     """
     for dataset in datasets(profile):
         _dex.declare_splits(rec, dataset)
@@ -239,6 +241,20 @@ def attack_name(ref: ModelRef) -> str:
     return "synthesis-attacks-" + ref.name
 
 
+def share_above(norms, eps) -> np.ndarray:
+    """Share of the points whose norm (their distance to another class as an attack found it:
+    ``inf`` where it failed, 0 where already misclassified) exceeds each radius of ``eps``.
+
+    Examples
+    --------
+    >>> share_above([0.0, 1.0, 2.0, np.inf], [0.5, 1.0, 3.0]).tolist()
+    [0.75, 0.5, 0.25]
+    """
+    v = np.asarray(norms, dtype=float).ravel()
+    e = np.asarray(eps, dtype=float).reshape(-1, 1)
+    return (v[None, :] > e).mean(axis=1)
+
+
 def _verified(net, x_adv: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """L2 norms of ``x_adv - x`` where ``x_adv`` is misclassified, ``inf`` elsewhere."""
     wrong = (predict(net, x_adv) != y).numpy()
@@ -305,14 +321,11 @@ class AttackArrays:
     def l2_share(self, eps) -> np.ndarray:
         """Share of the test images classified correctly with no perturbation found below
         each L2 radius (an upper estimate of the robust accuracy)."""
-        e = np.asarray(eps, dtype=float).reshape(-1, 1)
-        return (self.l2[None, :] > e).mean(axis=1)
+        return share_above(self.l2, eps)
 
     def attack_share(self, attack: str, eps) -> np.ndarray:
         """:meth:`l2_share` for one attack (``"deepfool"`` or ``"cw"``) alone."""
-        norms = np.where(self.correct, self.arrays[attack], 0.0)
-        e = np.asarray(eps, dtype=float).reshape(-1, 1)
-        return (norms[None, :] > e).mean(axis=1)
+        return share_above(np.where(self.correct, self.arrays[attack], 0.0), eps)
 
     @property
     def linf_eps(self) -> np.ndarray:
@@ -488,9 +501,8 @@ def rw_share(evaluation, eps) -> np.ndarray:
     adversarial example found below each L2 radius.
     """
     a = evaluation.arrays
-    norms = np.where(a["correct"], np.where(a["success"], a["norms"], np.inf), 0.0)
-    e = np.asarray(eps, dtype=float).reshape(-1, 1)
-    return (norms[None, :] > e).mean(axis=1)
+    return share_above(np.where(a["correct"], np.where(a["success"], a["norms"], np.inf),
+                                0.0), eps)
 
 
 def certified_sweep(profile: str, n: int) -> dict:

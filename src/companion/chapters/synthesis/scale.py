@@ -30,10 +30,11 @@ import numpy as np
 from ...bounds import robust_share as rs
 from . import experiment as ex
 
-__all__ = ["IMAGE_SIDE", "datasets", "short_name", "pairwise_distances", "nearest_by_class",
+__all__ = ["IMAGE_SIDE", "squared_distances", "short_name", "pairwise_distances",
+           "nearest_by_class",
            "quartiles", "rw_norms", "bound_shares",
            "noise_at", "scaled_along", "towards", "clipped_norm", "strip_plot",
-           "radius_examples", "median_interval", "declare_data",
+           "radius_examples", "median_interval",
            "strip_rows", "median_table_rows", "EXAMPLE_RADII", "EXAMPLE_ROWS",
            "pick_example", "example_grid", "median", "rw_half_gap",
            "Measured", "measure", "measure_all", "model_id", "strip_figure", "median_rows",
@@ -42,15 +43,6 @@ __all__ = ["IMAGE_SIDE", "datasets", "short_name", "pairwise_distances", "neares
 
 #: the side of the images (28 x 28 pixels, one channel, 8 bits)
 IMAGE_SIDE = 28
-
-
-def datasets(profile: str) -> tuple:
-    """The chapter's data sets at ``profile`` (those of
-    :func:`companion.chapters.synthesis.experiment.datasets`).
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
-    return tuple(ex.datasets(profile))
 
 
 def short_name(dataset: str) -> str:
@@ -66,8 +58,14 @@ def _flat(X) -> np.ndarray:
     return a.reshape(len(a), -1)
 
 
-def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances between the rows of ``A`` and of ``B`` (>= 0)."""
+def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances between the rows of ``A`` and of ``B`` (>= 0).
+
+    Examples
+    --------
+    >>> squared_distances(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]))
+    array([[25.,  1.]])
+    """
     d = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
     return np.maximum(d, 0.0)
 
@@ -99,7 +97,7 @@ def pairwise_distances(X, chunk: int = 1024) -> np.ndarray:
         raise ValueError(f"need at least 2 images, got {n}")
     out = []
     for s in range(0, n, chunk):
-        d = np.sqrt(_sq_dists(A[s:s + chunk], A))
+        d = np.sqrt(squared_distances(A[s:s + chunk], A))
         for i in range(len(d)):
             out.append(d[i, s + i + 1:])
     return np.concatenate(out)
@@ -140,7 +138,7 @@ def nearest_by_class(X, y, X_ref, y_ref, chunk: int = 256) -> dict:
     same = np.full(len(A), np.inf)
     idx = np.full(len(A), -1, dtype=np.int64)
     for s in range(0, len(A), chunk):
-        d = _sq_dists(A[s:s + chunk], B)
+        d = squared_distances(A[s:s + chunk], B)
         eq = ya[s:s + chunk, None] == yb[None, :]
         do = np.where(eq, np.inf, d)
         ds = np.where(eq, d, np.inf)
@@ -351,16 +349,6 @@ def median_interval(values, z: float = 2.0) -> tuple:
     lo = int(np.clip(np.floor(n / 2.0 - half), 0, n - 1))
     hi = int(np.clip(np.ceil(n / 2.0 + half), 0, n - 1))
     return float(v[lo]), float(v[hi])
-
-
-def declare_data(rec, profile: str) -> None:
-    """Declare the training and test splits of every data set of the chapter in ``rec``.
-
-    Used on :doc:`/notebooks/synthesis-scale`.
-    """
-    from ..ding import experiment as _dex
-    for dataset in datasets(profile):
-        _dex.declare_splits(rec, dataset)
 
 
 def strip_rows(pairs, nearest: dict, adversarial: dict, rw: dict) -> list:
